@@ -1,0 +1,348 @@
+// klaviyo-cpp: basic_client, the entry point to every Klaviyo operation.
+#pragma once
+
+#include <klaviyo/accepted.hpp>
+#include <klaviyo/auth/api_key.hpp>
+#include <klaviyo/completion.hpp>
+#include <klaviyo/detail/request_plan.hpp>
+#include <klaviyo/detail/result_parser.hpp>
+#include <klaviyo/error.hpp>
+#include <klaviyo/http.hpp>
+#include <klaviyo/jsonapi/document.hpp>
+#include <klaviyo/options.hpp>
+#include <klaviyo/policy/retry.hpp>
+#include <klaviyo/query.hpp>
+#include <klaviyo/resources/profile.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/coro.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
+
+#include <chrono>
+#include <functional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+namespace klaviyo {
+
+namespace detail {
+/// Parses and checks a base URL: https anywhere, plain http only to loopback,
+/// where there is no network to protect the key from.
+inline klaviyo::origin parse_base_url(std::string_view base_url) {
+    auto r = boost::urls::parse_uri(base_url);
+    if (!r) throw std::invalid_argument("klaviyo: base_url is not a valid absolute URL");
+    klaviyo::origin o;
+    auto scheme = r->scheme();
+    if (scheme == "https") o.tls = true;
+    else if (scheme == "http") o.tls = false;
+    else throw std::invalid_argument("klaviyo: base_url scheme must be https (or http for loopback)");
+    o.host = std::string(r->encoded_host());
+    if (o.host.empty()) throw std::invalid_argument("klaviyo: base_url has no host");
+    o.port = r->has_port() ? static_cast<std::uint16_t>(r->port_number()) : (o.tls ? 443 : 80);
+    if (!o.tls && o.host != "127.0.0.1" && o.host != "localhost" && o.host != "[::1]" &&
+        o.host.rfind("127.", 0) != 0)
+        throw std::invalid_argument("klaviyo: plain http is allowed only for loopback hosts");
+    return o;
+}
+} // namespace detail
+
+/// A Klaviyo API client.
+///
+/// @tparam Executor  executor the operations run on (any Asio executor).
+/// @tparam Transport sends one HTTP request, e.g. beast_transport or mock_transport.
+///
+/// @par Thread safety
+/// Distinct objects: safe. Shared objects: unsafe. Run all operations of one
+/// client on one thread or one strand (pass a strand as the executor).
+///
+/// @par Object lifetimes
+/// The client must outlive every operation started on it. Arguments are
+/// copied when the operation is initiated: nothing the caller passes needs
+/// to stay alive, even with asio::deferred.
+///
+/// @par Per-operation cancellation
+/// Every async_* operation supports terminal cancellation through the
+/// completion handler's cancellation slot (e.g. asio::bind_cancellation_slot
+/// or awaitable operators). It completes with asio::error::operation_aborted;
+/// a connection in use is closed, never reused. A cancelled write may or may
+/// not have reached Klaviyo.
+template <class Executor, class Transport>
+class basic_client {
+public:
+    using executor_type = Executor;
+    using transport_type = Transport;
+    /// Sleeps between retries; replaceable so that tests need no wall time.
+    using sleep_function =
+        std::function<void(std::chrono::milliseconds, asio::any_completion_handler<void(error_code)>)>;
+
+    basic_client(const executor_type& ex, api_key key, client_options opts = {})
+        : ex_(ex), key_(std::move(key)), opts_(std::move(opts)), origin_(detail::parse_base_url(opts_.base_url)),
+          transport_(ex, opts_.transport), rng_(std::random_device{}()) {
+        if (key_.empty()) throw std::invalid_argument("klaviyo: the API key is empty");
+        if (opts_.timeout <= std::chrono::milliseconds::zero())
+            throw std::invalid_argument("klaviyo: client_options::timeout must be positive");
+    }
+
+    basic_client(const basic_client&) = delete;
+    basic_client& operator=(const basic_client&) = delete;
+
+    executor_type get_executor() const noexcept { return ex_; }
+    const client_options& options() const noexcept { return opts_; }
+    const klaviyo::origin& origin() const noexcept { return origin_; }
+    transport_type& transport() noexcept { return transport_; }
+    void set_sleep_function(sleep_function f) { sleep_ = std::move(f); }
+
+    // ------------------------------------------------------------ generic resource operations
+    //
+    // Options are never defaulted arguments: g++ 12 destroys a defaulted
+    // non-trivial argument twice when the call is co_awaited. The short
+    // overloads below build the defaults outside the caller's coroutine.
+
+    template <class R> auto async_get(std::string id) { return async_get<R>(std::move(id), get_options{}); }
+    template <class R> auto async_list() { return async_list<R>(list_options{}); }
+    template <class R> auto async_create(typename R::create_type in) {
+        return async_create<R>(std::move(in), write_options{});
+    }
+    template <class R> auto async_update(std::string id, typename R::update_type in) {
+        return async_update<R>(std::move(id), std::move(in), write_options{});
+    }
+    auto async_create_or_update_profile(profile_upsert in) {
+        return async_create_or_update_profile(std::move(in), write_options{});
+    }
+    template <class R> auto pages() { return pages<R>(list_options{}); }
+    template <class R> auto items() { return items<R>(list_options{}); }
+
+
+    /// Reads one resource by id. Completes with `(error_code, document<R::attributes_type>)`.
+    template <class R, class Token = default_token>
+    auto async_get(std::string id, get_options opts, Token&& token = {}) {
+        using op = typename R::get_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot get this resource by id");
+        return async_execute<typename op::result_type>(op::plan(id, opts), std::forward<Token>(token));
+    }
+
+    /// Reads one page of a collection. Completes with `(error_code, page<R::attributes_type>)`.
+    template <class R, class Token = default_token>
+    auto async_list(list_options opts, Token&& token = {}) {
+        using op = typename R::list_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot list this resource");
+        return async_execute<typename op::result_type>(op::plan(opts), std::forward<Token>(token));
+    }
+
+    /// Reads the page a previous page's `next_link` (or `prev_link`) names.
+    /// The link must point at the configured base host: the key never leaves for another.
+    template <class R, class Token = default_token>
+    auto async_get_page(std::string link, Token&& token = {}) {
+        using op = typename R::list_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot list this resource");
+        static_assert(paginated_operation<op>, "klaviyo: this collection is not cursor-paginated");
+        return async_execute<typename op::result_type>(follow_plan<op>(link), std::forward<Token>(token));
+    }
+
+    /// Creates a resource. Completes with `(error_code, document<R::attributes_type>)`.
+    template <class R, class Token = default_token>
+    auto async_create(typename R::create_type in, write_options opts, Token&& token = {}) {
+        using op = typename R::create_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot create this resource");
+        return async_execute<typename op::result_type>(op::plan(in, opts), std::forward<Token>(token));
+    }
+
+    /// Updates a resource (PATCH): absent members stay, klaviyo::null clears.
+    template <class R, class Token = default_token>
+    auto async_update(std::string id, typename R::update_type in, write_options opts, Token&& token = {}) {
+        using op = typename R::update_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot update this resource");
+        return async_execute<typename op::result_type>(op::plan(id, in, opts), std::forward<Token>(token));
+    }
+
+    /// Deletes a resource. Completes with `(error_code, accepted)`.
+    template <class R, class Token = default_token>
+    auto async_delete(std::string id, Token&& token = {}) {
+        using op = typename R::delete_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API has no delete operation for this resource");
+        return async_execute<accepted>(op::plan(id), std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ profiles
+
+    /// POST /api/profile-import: create the profile, or update the one its
+    /// identifiers match. Completes with `(error_code, ops::upsert_result)`.
+    template <class Token = default_token>
+    auto async_create_or_update_profile(profile_upsert in, write_options opts, Token&& token = {}) {
+        using op = ops::create_or_update_profile;
+        return async_execute<op::result_type>(op::plan(in, opts), std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ pagination
+
+    /// Every page of a collection, lazily: follows links.next until it is
+    /// absent, at the endpoint's maximum page size unless `opts` says
+    /// otherwise. One page is held at a time. Errors are thrown (api_error)
+    /// out of async_resume.
+    ///
+    /// @code
+    /// auto pages = client.pages<klaviyo::profile>();
+    /// while (auto p = co_await pages.async_resume(asio::use_awaitable)) { ... }
+    /// @endcode
+    template <class R>
+    asio::experimental::generator<typename R::list_operation::result_type> pages(list_options opts) {
+        using op = typename R::list_operation;
+        static_assert(paginated_operation<op>, "klaviyo: this collection is not cursor-paginated");
+        return page_generator<R>(asio::any_io_executor(ex_), op::plan(opts));
+    }
+
+    /// Every item of a collection, one at a time, on top of pages().
+    template <class R>
+    asio::experimental::generator<jsonapi::resource<typename R::attributes_type>> items(list_options opts) {
+        return item_generator<R>(asio::any_io_executor(ex_), pages<R>(std::move(opts)));
+    }
+
+    // ------------------------------------------------------------ the core
+
+    /// Sends a planned request with retries and parses the result. The
+    /// building block of every operation above; public so that new
+    /// operations can be added without touching the client.
+    template <class Result, class Token = default_token>
+    auto async_execute(detail::request_plan plan, Token&& token = {}) {
+        return detail::launch<Result>(
+            ex_, [this, plan = std::move(plan)]() mutable { return run<Result>(std::move(plan)); },
+            std::forward<Token>(token));
+    }
+
+    /// The HTTP request a plan turns into (headers included). Pure.
+    http_request make_request(const detail::request_plan& plan) const {
+        http_request r;
+        r.method = plan.method;
+        r.origin = origin_;
+        r.target = plan.target;
+        r.idempotent = plan.idempotent;
+        r.headers.reserve(6);
+        r.headers.emplace_back("Authorization", key_.authorization());
+        r.headers.emplace_back("revision", opts_.revision);
+        r.headers.emplace_back("Accept", "application/vnd.api+json");
+        r.headers.emplace_back("User-Agent", opts_.user_agent);
+        if (!plan.body.empty()) {
+            r.headers.emplace_back("Content-Type", "application/vnd.api+json");
+            r.body = plan.body;
+        }
+        return r;
+    }
+
+private:
+    template <class Op>
+    detail::request_plan follow_plan(std::string_view link) const {
+        auto u = boost::urls::parse_uri(link);
+        if (!u) return detail::invalid_plan(Op::operation_id, "link: not an absolute URL");
+        bool tls = u->scheme() == "https";
+        std::uint16_t port = u->has_port() ? static_cast<std::uint16_t>(u->port_number()) : (tls ? 443 : 80);
+        if (tls != origin_.tls || u->encoded_host() != origin_.host || port != origin_.port) {
+            auto p = detail::invalid_plan(Op::operation_id, "link: host is not the configured base URL's host");
+            p.method = http_method::get;
+            return p;
+        }
+        auto p = detail::make_plan<Op>(std::string(u->encoded_target()));
+        return p;
+    }
+
+    template <class Result>
+    asio::awaitable<Result> run(detail::request_plan plan) {
+        diagnostics diag;
+        if (!plan.ok()) {
+            diag.message = plan.invalid;
+            bool host = plan.invalid.find("host is not") != std::string::npos;
+            throw api_error(host ? errc::host_not_allowed : errc::invalid_argument, std::move(diag));
+        }
+        const http_request req = make_request(plan);
+        const auto start = std::chrono::steady_clock::now();
+        for (unsigned attempt = 1;; ++attempt) {
+            auto [ec, resp] = co_await transport_.async_send(req, opts_.timeout, asio::as_tuple(asio::use_awaitable));
+            diag.attempts = attempt;
+            if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec); // cancelled
+            attempt_outcome out;
+            if (!ec) {
+                diag.http_status = resp.status;
+                if (resp.status >= 200 && resp.status < 300) {
+                    try {
+                        co_return detail::result_parser<Result>::parse(resp);
+                    } catch (const jsonapi::conversion_error& e) {
+                        diag.message = std::string("response ") + e.what();
+                        throw api_error(errc::malformed_response, std::move(diag));
+                    }
+                }
+                out.http_status = resp.status;
+                out.ec = errc_from_status(resp.status);
+                out.retry_after = parse_retry_after(resp.header("Retry-After"));
+                diag.errors = jsonapi::parse_errors(resp.body);
+                diag.retry_after = out.retry_after;
+                diag.message.clear();
+            } else {
+                out.ec = ec;
+                diag.http_status = 0;
+                diag.errors.clear();
+                diag.message = ec.message();
+            }
+            auto elapsed =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+            auto delay = next_retry_delay(opts_.retry, out, plan.idempotent, attempt, elapsed, rng_);
+            if (!delay) {
+                if (!plan.idempotent && !is_retryable(out, false) && is_retryable(out, true))
+                    diag.message += std::string(diag.message.empty() ? "" : "; ") +
+                                    "not retried: the request may have been applied and " +
+                                    std::string(plan.operation_id) + " is not idempotent";
+                throw api_error(out.ec, std::move(diag));
+            }
+            co_await sleep(*delay);
+        }
+    }
+
+    asio::awaitable<void> sleep(std::chrono::milliseconds d) {
+        if (sleep_) {
+            co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(error_code)>(
+                [this, d](auto handler) { sleep_(d, std::move(handler)); }, asio::use_awaitable);
+        } else {
+            asio::steady_timer t(co_await asio::this_coro::executor, d);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    }
+
+    template <class R>
+    asio::experimental::generator<typename R::list_operation::result_type> page_generator(asio::any_io_executor,
+                                                                                        detail::request_plan first) {
+        using op = typename R::list_operation;
+        using page_t = typename op::result_type;
+        page_t page = co_await async_execute<page_t>(std::move(first), with_diagnostics(asio::deferred));
+        for (;;) {
+            std::string next = page.next_link;
+            co_yield std::move(page);
+            if (next.empty()) co_return;
+            page = co_await async_execute<page_t>(follow_plan<op>(next), with_diagnostics(asio::deferred));
+        }
+    }
+
+    template <class R>
+    static asio::experimental::generator<jsonapi::resource<typename R::attributes_type>>
+    item_generator(asio::any_io_executor,
+                   asio::experimental::generator<typename R::list_operation::result_type> pages) {
+        while (auto p = co_await pages) {
+            for (auto& item : p->data) co_yield std::move(item);
+        }
+    }
+
+    executor_type ex_;
+    api_key key_;
+    client_options opts_;
+    klaviyo::origin origin_;
+    Transport transport_;
+    std::minstd_rand rng_;
+    sleep_function sleep_;
+};
+
+} // namespace klaviyo

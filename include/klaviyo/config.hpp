@@ -1,0 +1,23 @@
+// klaviyo-cpp: configuration shared by every header.
+#pragma once
+
+#include <string_view>
+
+namespace boost::asio {}
+namespace boost::json {}
+
+namespace klaviyo {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+/// The Klaviyo API revision this release is written against. Sent as the
+/// `revision` header unless client_options::revision says otherwise.
+inline constexpr std::string_view default_revision = "2026-07-15";
+
+/// Production base URL (the spec's only server).
+inline constexpr std::string_view default_base_url = "https://a.klaviyo.com";
+
+inline constexpr std::string_view version_string = "0.1.0";
+
+} // namespace klaviyo

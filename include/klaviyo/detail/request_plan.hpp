@@ -1,0 +1,143 @@
+// klaviyo-cpp: the pure core that turns an operation and its inputs into
+// the method, target and body of one request. No I/O here.
+#pragma once
+
+#include <klaviyo/http.hpp>
+#include <klaviyo/operation.hpp>
+#include <klaviyo/query.hpp>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <boost/url/url.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+namespace klaviyo::detail {
+
+/// Everything the client needs to send one request, or the reason not to.
+struct request_plan {
+    std::string_view operation_id;
+    http_method method = http_method::get;
+    std::string target;
+    std::string body;
+    bool idempotent = true;
+    rate_limit rate{};
+    std::string invalid; ///< non-empty: bad input, named by field; nothing is sent
+
+    bool ok() const noexcept { return invalid.empty(); }
+};
+
+inline bool contains(std::span<const std::string_view> set, std::string_view v) {
+    return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+inline std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& e : v) {
+        if (!s.empty()) s += ',';
+        s += e;
+    }
+    return s;
+}
+
+/// Expands "{id}" in a path template, percent-encoding the id as one segment.
+inline std::string expand_path(std::string_view path, std::string_view id) {
+    auto pos = path.find("{id}");
+    if (pos == std::string_view::npos) return std::string(path);
+    std::string out(path.substr(0, pos));
+    out += boost::urls::encode(id, boost::urls::pchars);
+    out += path.substr(pos + 4);
+    return out;
+}
+
+/// Builds the query and checks it against the operation's vocabulary.
+/// Returns a message naming the offending option, or empty when fine.
+class query_builder {
+public:
+    query_builder(std::string_view path, const query_vocabulary& vocab, std::string_view primary_type)
+        : vocab_(vocab), primary_type_(primary_type) {
+        url_.set_encoded_path(path);
+    }
+
+    void fields(const fieldsets& f) {
+        for (const auto& [type, names] : f) {
+            if (!contains(vocab_.fields_types, type)) {
+                fail("fields[" + type + "]: not a resource type this operation returns");
+                continue;
+            }
+            if (names.empty()) {
+                fail("fields[" + type + "]: empty field list");
+                continue;
+            }
+            add("fields[" + type + "]", join(names));
+        }
+    }
+    void additional_fields(const std::vector<std::string>& v) {
+        if (v.empty()) return;
+        for (const auto& f : v)
+            if (!contains(vocab_.additional_fields, f))
+                fail("additional_fields: '" + f + "' is not accepted by this operation");
+        add("additional-fields[" + std::string(primary_type_) + "]", join(v));
+    }
+    void include(const std::vector<std::string>& v) {
+        if (v.empty()) return;
+        for (const auto& f : v)
+            if (!contains(vocab_.includes, f)) fail("include: '" + f + "' is not accepted by this operation");
+        add("include", join(v));
+    }
+    void filter(const std::string& f) {
+        if (!f.empty()) add("filter", f);
+    }
+    void sort(const std::string& s) {
+        if (s.empty()) return;
+        std::string_view key = s;
+        if (key.front() == '-') key.remove_prefix(1);
+        if (!contains(vocab_.sorts, key)) fail("sort: '" + s + "' is not a sort key of this operation");
+        add("sort", s);
+    }
+    void page(std::optional<unsigned> size, std::size_t max_size, const std::string& cursor) {
+        if (!cursor.empty()) add("page[cursor]", cursor);
+        unsigned n = size.value_or(static_cast<unsigned>(max_size));
+        if (n < 1 || n > max_size) {
+            fail("page_size: must be between 1 and " + std::to_string(max_size));
+            return;
+        }
+        add("page[size]", std::to_string(n));
+    }
+    void add(std::string_view key, std::string_view value) { url_.params().append({key, value}); }
+
+    const std::string& error() const noexcept { return error_; }
+    std::string target() const { return std::string(url_.encoded_target()); }
+
+private:
+    void fail(std::string msg) {
+        if (error_.empty()) error_ = std::move(msg);
+    }
+    const query_vocabulary& vocab_;
+    std::string_view primary_type_;
+    boost::urls::url url_;
+    std::string error_;
+};
+
+template <operation_descriptor Op>
+request_plan make_plan(std::string target, std::string body = {}) {
+    request_plan p;
+    p.operation_id = Op::operation_id;
+    p.method = Op::method;
+    p.target = std::move(target);
+    p.body = std::move(body);
+    p.idempotent = Op::idempotent == idempotency::idempotent;
+    p.rate = Op::rate;
+    return p;
+}
+
+inline request_plan invalid_plan(std::string_view operation_id, std::string message) {
+    request_plan p;
+    p.operation_id = operation_id;
+    p.invalid = std::move(message);
+    return p;
+}
+
+} // namespace klaviyo::detail

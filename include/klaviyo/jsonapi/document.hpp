@@ -1,0 +1,181 @@
+// klaviyo-cpp: JSON:API documents, resource objects, links and errors.
+#pragma once
+
+#include <klaviyo/error.hpp>
+#include <klaviyo/jsonapi/convert.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace klaviyo::jsonapi {
+
+/// A JSON:API resource object with typed attributes. `raw` keeps the whole
+/// object as received, so fields the typed model does not know (yet) still
+/// reach the caller.
+template <class Attributes>
+struct resource {
+    std::string type;
+    std::string id;
+    Attributes attributes{};
+    json::object relationships;
+    json::object links;
+    json::object raw;
+
+    /// `links.self`, or empty.
+    std::string_view self_link() const noexcept {
+        auto it = links.find("self");
+        return it != links.end() && it->value().is_string() ? std::string_view(it->value().get_string())
+                                                            : std::string_view();
+    }
+
+    /// Ids of a to-many or to-one relationship's `data`, e.g. related_ids("lists").
+    std::vector<std::string> related_ids(std::string_view name) const {
+        std::vector<std::string> ids;
+        auto it = relationships.find(name);
+        if (it == relationships.end() || !it->value().is_object()) return ids;
+        const auto* data = it->value().get_object().if_contains("data");
+        auto take = [&](const json::value& r) {
+            if (const auto* o = r.if_object())
+                if (const auto* id = o->if_contains("id"); id && id->is_string()) ids.emplace_back(id->get_string());
+        };
+        if (data && data->is_array())
+            for (const auto& r : data->get_array()) take(r);
+        else if (data && data->is_object()) take(*data);
+        return ids;
+    }
+};
+
+/// A document whose primary data is one resource.
+template <class Attributes>
+struct document {
+    resource<Attributes> data;
+    json::array included;
+    json::object links;
+    json::object meta;
+};
+
+/// A document whose primary data is a collection: one page of it.
+template <class Attributes>
+struct page {
+    std::vector<resource<Attributes>> data;
+    json::array included;
+    std::string self_link;
+    std::string next_link; ///< absolute URL of the next page; empty on the last page
+    std::string prev_link;
+    json::object meta;
+
+    bool has_next() const noexcept { return !next_link.empty(); }
+};
+
+namespace detail {
+
+inline const json::object& as_object(const json::value& v, std::string_view path) {
+    if (!v.is_object()) throw conversion_error(std::string(path), "expected an object");
+    return v.get_object();
+}
+
+inline std::string string_member(const json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+    return {};
+}
+
+inline json::object object_member(const json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v && v->is_object()) return v->get_object();
+    return {};
+}
+
+inline json::value parse_body(std::string_view body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec) throw conversion_error("(body)", "not valid JSON");
+    return v;
+}
+
+} // namespace detail
+
+template <class Attributes>
+resource<Attributes> parse_resource(const json::value& v, std::string_view path = "data") {
+    const auto& o = detail::as_object(v, path);
+    resource<Attributes> r;
+    r.type = detail::string_member(o, "type");
+    r.id = detail::string_member(o, "id");
+    if (const auto* a = o.if_contains("attributes"); a && !a->is_null())
+        from_json(*a, r.attributes, detail::join_path(path, "attributes"));
+    r.relationships = detail::object_member(o, "relationships");
+    r.links = detail::object_member(o, "links");
+    r.raw = o;
+    return r;
+}
+
+/// Parses a single-resource document. Throws conversion_error.
+template <class Attributes>
+document<Attributes> parse_document(std::string_view body) {
+    auto v = detail::parse_body(body);
+    const auto& o = detail::as_object(v, "(document)");
+    const auto* data = o.if_contains("data");
+    if (!data) throw conversion_error("data", "missing");
+    document<Attributes> d;
+    d.data = parse_resource<Attributes>(*data);
+    if (const auto* inc = o.if_contains("included"); inc && inc->is_array()) d.included = inc->get_array();
+    d.links = detail::object_member(o, "links");
+    d.meta = detail::object_member(o, "meta");
+    return d;
+}
+
+/// Parses a collection document. Throws conversion_error.
+template <class Attributes>
+page<Attributes> parse_page(std::string_view body) {
+    auto v = detail::parse_body(body);
+    const auto& o = detail::as_object(v, "(document)");
+    const auto* data = o.if_contains("data");
+    if (!data || !data->is_array()) throw conversion_error("data", "expected an array");
+    page<Attributes> p;
+    const auto& arr = data->get_array();
+    p.data.reserve(arr.size());
+    for (std::size_t i = 0; i < arr.size(); ++i)
+        p.data.push_back(parse_resource<Attributes>(arr[i], "data[" + std::to_string(i) + "]"));
+    if (const auto* inc = o.if_contains("included"); inc && inc->is_array()) p.included = inc->get_array();
+    auto links = detail::object_member(o, "links");
+    p.self_link = detail::string_member(links, "self");
+    p.next_link = detail::string_member(links, "next");
+    p.prev_link = detail::string_member(links, "prev");
+    p.meta = detail::object_member(o, "meta");
+    return p;
+}
+
+/// Reads a Klaviyo `{"errors":[...]}` body leniently: whatever is missing
+/// stays empty; a body that is not such a document yields no entries.
+inline std::vector<error_object> parse_errors(std::string_view body) {
+    std::vector<error_object> out;
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) return out;
+    const auto* errs = v.get_object().if_contains("errors");
+    if (!errs || !errs->is_array()) return out;
+    for (const auto& e : errs->get_array()) {
+        const auto* o = e.if_object();
+        if (!o) continue;
+        error_object eo;
+        eo.id = detail::string_member(*o, "id");
+        if (const auto* s = o->if_contains("status")) {
+            if (s->is_int64()) eo.status = static_cast<int>(s->get_int64());
+            else if (s->is_string()) eo.status = std::atoi(std::string(s->get_string()).c_str());
+        }
+        eo.code = detail::string_member(*o, "code");
+        eo.title = detail::string_member(*o, "title");
+        eo.detail = detail::string_member(*o, "detail");
+        auto src = detail::object_member(*o, "source");
+        eo.source_pointer = detail::string_member(src, "pointer");
+        eo.source_parameter = detail::string_member(src, "parameter");
+        eo.meta = detail::object_member(*o, "meta");
+        out.push_back(std::move(eo));
+    }
+    return out;
+}
+
+} // namespace klaviyo::jsonapi

@@ -1,0 +1,35 @@
+// klaviyo-cpp: client and transport options.
+#pragma once
+
+#include <klaviyo/config.hpp>
+#include <klaviyo/policy/retry.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace klaviyo {
+
+/// Options of the HTTP transport (used by beast_transport).
+struct transport_options {
+    std::size_t max_connections_per_host = 16;
+    std::size_t max_waiting_per_host = 100'000;    ///< calls queued for a connection before pool_full
+    std::chrono::milliseconds idle_timeout{50'000}; ///< drop pooled connections idle this long
+    bool verify_peer = true;                        ///< TLS: verify the certificate chain and host name
+    std::string ca_file;                            ///< TLS: trust this PEM file instead of the system store
+    std::string ca_pem;                             ///< TLS: trust this PEM text instead of the system store
+};
+
+struct client_options {
+    /// Scheme, host and optional port. Plain http:// is accepted only for
+    /// loopback hosts (tests, the sandbox).
+    std::string base_url{default_base_url};
+    std::string revision{default_revision};
+    std::string user_agent = "klaviyo-cpp/" + std::string(version_string);
+    /// Deadline of one attempt (connect, send, receive). Never infinite.
+    std::chrono::milliseconds timeout{30'000};
+    retry_options retry;
+    transport_options transport;
+};
+
+} // namespace klaviyo

@@ -1,0 +1,393 @@
+// klaviyo-cpp: the profile resource, its attributes and its operations.
+//
+// Attribute shapes follow the 2026-07-15 spec (ProfileResponse*, ProfileLocation,
+// Subscriptions, PredictiveAnalytics, ProfileCreateQuery, ProfilePartialUpdateQuery,
+// ProfileUpsertQuery).
+#pragma once
+
+#include <klaviyo/detail/request_plan.hpp>
+#include <klaviyo/detail/result_parser.hpp>
+#include <klaviyo/jsonapi/document.hpp>
+#include <klaviyo/nullable.hpp>
+#include <klaviyo/operation.hpp>
+#include <klaviyo/validate.hpp>
+
+#include <boost/describe/class.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace klaviyo {
+
+// ---------------------------------------------------------------- attributes
+
+struct profile_location {
+    std::optional<std::string> address1{}, address2{}, city{}, country{}, region{}, zip{}, timezone{}, ip{};
+    std::optional<double> latitude{}, longitude{};
+};
+BOOST_DESCRIBE_STRUCT(profile_location, (),
+                      (address1, address2, city, country, region, zip, timezone, ip, latitude, longitude))
+
+struct email_marketing {
+    bool can_receive_email_marketing = false;
+    std::string consent{}; ///< SUBSCRIBED, UNSUBSCRIBED, NEVER_SUBSCRIBED
+    std::optional<std::string> consent_timestamp{}, last_updated{}, method{}, method_detail{},
+        custom_method_detail{};
+    std::optional<bool> double_optin{};
+    std::optional<json::array> suppression{}, list_suppressions{};
+};
+BOOST_DESCRIBE_STRUCT(email_marketing, (),
+                      (can_receive_email_marketing, consent, consent_timestamp, last_updated, method, method_detail,
+                       custom_method_detail, double_optin, suppression, list_suppressions))
+
+struct email_channel {
+    std::optional<email_marketing> marketing{};
+    std::optional<json::object> open_tracking{};
+};
+BOOST_DESCRIBE_STRUCT(email_channel, (), (marketing, open_tracking))
+
+struct sms_marketing {
+    bool can_receive_sms_marketing = false;
+    std::string consent{};
+    std::optional<std::string> consent_timestamp{}, method{}, method_detail{}, last_updated{};
+};
+BOOST_DESCRIBE_STRUCT(sms_marketing, (),
+                      (can_receive_sms_marketing, consent, consent_timestamp, method, method_detail, last_updated))
+
+struct sms_transactional {
+    bool can_receive_sms_transactional = false;
+    std::string consent{};
+    std::optional<std::string> consent_timestamp{}, method{}, method_detail{}, last_updated{};
+};
+BOOST_DESCRIBE_STRUCT(sms_transactional, (),
+                      (can_receive_sms_transactional, consent, consent_timestamp, method, method_detail, last_updated))
+
+struct sms_channel {
+    std::optional<sms_marketing> marketing{};
+    std::optional<sms_transactional> transactional{};
+};
+BOOST_DESCRIBE_STRUCT(sms_channel, (), (marketing, transactional))
+
+struct push_marketing {
+    bool can_receive_push_marketing = false;
+    std::string consent{};
+    std::optional<std::string> consent_timestamp{};
+};
+BOOST_DESCRIBE_STRUCT(push_marketing, (), (can_receive_push_marketing, consent, consent_timestamp))
+
+struct push_channel {
+    std::optional<push_marketing> marketing{};
+};
+BOOST_DESCRIBE_STRUCT(push_channel, (), (marketing))
+
+/// `subscriptions` (asked for with additional_fields = {"subscriptions"}).
+/// WhatsApp consent is kept as JSON: its shape is still moving in the spec.
+struct profile_subscriptions {
+    std::optional<email_channel> email{};
+    std::optional<sms_channel> sms{};
+    std::optional<push_channel> mobile_push{};
+    std::optional<json::object> whatsapp{};
+};
+BOOST_DESCRIBE_STRUCT(profile_subscriptions, (), (email, sms, mobile_push, whatsapp))
+
+/// `predictive_analytics` (additional_fields = {"predictive_analytics"}; slower rate class).
+struct predictive_analytics {
+    std::optional<double> historic_clv{}, predicted_clv{}, total_clv{}, historic_number_of_orders{},
+        predicted_number_of_orders{}, average_days_between_orders{}, average_order_value{}, churn_probability{};
+    std::optional<std::string> expected_date_of_next_order{};
+    std::optional<json::array> ranked_channel_affinity{};
+};
+BOOST_DESCRIBE_STRUCT(predictive_analytics, (),
+                      (historic_clv, predicted_clv, total_clv, historic_number_of_orders, predicted_number_of_orders,
+                       average_days_between_orders, average_order_value, churn_probability,
+                       expected_date_of_next_order, ranked_channel_affinity))
+
+/// A profile as Klaviyo returns it. Timestamps are ISO 8601 strings as sent.
+struct profile_attributes {
+    std::optional<std::string> email{}, phone_number{}, external_id{}, first_name{}, last_name{}, organization{},
+        locale{}, title{}, image{}, created{}, updated{}, last_event_date{};
+    std::optional<profile_location> location{};
+    std::optional<json::object> properties{};
+    std::optional<profile_subscriptions> subscriptions{};
+    std::optional<klaviyo::predictive_analytics> predictive_analytics{};
+};
+BOOST_DESCRIBE_STRUCT(profile_attributes, (),
+                      (email, phone_number, external_id, first_name, last_name, organization, locale, title, image,
+                       created, updated, last_event_date, location, properties, subscriptions, predictive_analytics))
+
+/// Input of create_profile. At least one of email, phone_number, external_id.
+struct new_profile {
+    std::optional<std::string> email{}, phone_number{}, external_id{}, first_name{}, last_name{}, organization{},
+        locale{}, title{}, image{};
+    std::optional<profile_location> location{};
+    std::optional<json::object> properties{};
+};
+BOOST_DESCRIBE_STRUCT(new_profile, (),
+                      (email, phone_number, external_id, first_name, last_name, organization, locale, title, image,
+                       location, properties))
+
+/// `meta.patch_properties`: edit array properties in place instead of replacing them.
+struct patch_properties {
+    std::optional<json::object> append{};   ///< {"skus": "92538"} appends to properties.skus
+    std::optional<json::object> unappend{}; ///< removes values from array properties
+    std::optional<std::vector<std::string>> unset{}; ///< removes the keys altogether
+};
+BOOST_DESCRIBE_STRUCT(patch_properties, (), (append, unappend, unset))
+
+/// Input of update_profile (PATCH). Absent members are left as they are;
+/// klaviyo::null clears a member; a value replaces it.
+struct profile_update {
+    nullable<std::string> email{}, phone_number{}, external_id{}, first_name{}, last_name{}, organization{},
+        locale{}, title{}, image{};
+    nullable<profile_location> location{};
+    nullable<json::object> properties{};
+    std::optional<klaviyo::patch_properties> patch_properties{}; ///< sent as meta.patch_properties
+};
+BOOST_DESCRIBE_STRUCT(profile_update, (),
+                      (email, phone_number, external_id, first_name, last_name, organization, locale, title, image,
+                       location, properties))
+
+/// Input of create_or_update_profile (POST /api/profile-import): matched by
+/// `id` if given, else by the identifiers.
+struct profile_upsert {
+    std::optional<std::string> id{};
+    std::optional<std::string> email{}, phone_number{}, external_id{}, _kx{}, first_name{}, last_name{},
+        organization{}, locale{}, title{}, image{};
+    std::optional<profile_location> location{};
+    std::optional<json::object> properties{};
+    std::optional<klaviyo::patch_properties> patch_properties{};
+};
+BOOST_DESCRIBE_STRUCT(profile_upsert, (),
+                      (email, phone_number, external_id, _kx, first_name, last_name, organization, locale, title,
+                       image, location, properties))
+
+// ---------------------------------------------------------------- operations
+
+namespace ops {
+
+namespace profile_vocab {
+inline constexpr std::string_view get_fields[] = {"profile", "list", "segment", "push-token", "conversation"};
+inline constexpr std::string_view get_includes[] = {"conversations", "lists", "push-tokens", "segments"};
+inline constexpr std::string_view list_fields[] = {"profile", "push-token", "conversation"};
+inline constexpr std::string_view list_includes[] = {"conversations", "push-tokens"};
+inline constexpr std::string_view write_fields[] = {"profile"};
+inline constexpr std::string_view additional[] = {"subscriptions", "predictive_analytics"};
+inline constexpr std::string_view sorts[] = {"created", "email", "id", "updated",
+                                             "subscriptions.email.marketing.list_suppressions.timestamp",
+                                             "subscriptions.email.marketing.suppression.timestamp"};
+inline constexpr query_vocabulary get{get_fields, get_includes, additional, {}};
+inline constexpr query_vocabulary list{list_fields, list_includes, additional, sorts};
+inline constexpr query_vocabulary write{write_fields, {}, additional, {}};
+} // namespace profile_vocab
+
+/// "The maximum allowed payload size is 100KB" (create, update, import).
+inline constexpr std::size_t profile_payload_limit = 100 * 1024;
+
+namespace detail {
+
+inline bool has(const std::vector<std::string>& v, std::string_view x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+template <class Opts>
+std::string write_query(std::string_view path, const Opts& opts, klaviyo::detail::request_plan& plan) {
+    klaviyo::detail::query_builder q(path, profile_vocab::write, "profile");
+    q.fields(opts.fields);
+    q.additional_fields(opts.additional_fields);
+    if (!q.error().empty()) plan.invalid = q.error();
+    return q.target();
+}
+
+/// Checks the identifiers a profile write carries. Returns the first problem.
+template <class Str>
+std::string check_identifiers(const Str& email, const Str& phone) {
+    if (email && !is_valid_email(*email)) return "data.attributes.email: not a valid email address";
+    if (phone && !is_e164_phone(*phone))
+        return "data.attributes.phone_number: not an E.164 number (e.g. +15005550006)";
+    return {};
+}
+
+inline std::string finish_body(json::object data, klaviyo::detail::request_plan& plan) {
+    json::object doc{};
+    doc["data"] = std::move(data);
+    std::string body = json::serialize(doc);
+    if (plan.invalid.empty() && body.size() > profile_payload_limit)
+        plan.invalid = "data: payload is " + std::to_string(body.size()) + " bytes; the limit is 100KB";
+    return body;
+}
+
+inline void put_meta(json::object& data, const std::optional<klaviyo::patch_properties>& pp) {
+    if (pp) data["meta"] = json::object{{"patch_properties", jsonapi::to_json(*pp)}};
+}
+
+} // namespace detail
+
+struct get_profile {
+    static constexpr std::string_view operation_id = "get_profile";
+    static constexpr http_method method = http_method::get;
+    static constexpr std::string_view path = "/api/profiles/{id}";
+    static constexpr rate_limit rate = rate_limits::l;
+    static constexpr idempotency idempotent = idempotency::idempotent;
+    static constexpr std::size_t max_page_size = 0;
+    using result_type = jsonapi::document<profile_attributes>;
+
+    /// include=lists or segments drops the limit to 1/s burst, 15/m steady.
+    static rate_limit effective_rate(const get_options& o) {
+        return detail::has(o.include, "lists") || detail::has(o.include, "segments") ? rate_limits::xs : rate;
+    }
+
+    static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
+        if (id.empty()) return klaviyo::detail::invalid_plan(operation_id, "id: must not be empty");
+        klaviyo::detail::query_builder q(klaviyo::detail::expand_path(path, id), profile_vocab::get, "profile");
+        q.fields(o.fields);
+        q.additional_fields(o.additional_fields);
+        q.include(o.include);
+        if (!q.error().empty()) return klaviyo::detail::invalid_plan(operation_id, q.error());
+        auto p = klaviyo::detail::make_plan<get_profile>(q.target());
+        p.rate = effective_rate(o);
+        return p;
+    }
+};
+
+struct get_profiles {
+    static constexpr std::string_view operation_id = "get_profiles";
+    static constexpr http_method method = http_method::get;
+    static constexpr std::string_view path = "/api/profiles";
+    static constexpr rate_limit rate = rate_limits::l;
+    static constexpr idempotency idempotent = idempotency::idempotent;
+    static constexpr std::size_t max_page_size = 100;
+    using result_type = jsonapi::page<profile_attributes>;
+
+    /// predictive_analytics drops the limit to 10/s burst, 150/m steady.
+    static rate_limit effective_rate(const list_options& o) {
+        return detail::has(o.additional_fields, "predictive_analytics") ? rate_limits::m : rate;
+    }
+
+    static klaviyo::detail::request_plan plan(const list_options& o) {
+        klaviyo::detail::query_builder q(path, profile_vocab::list, "profile");
+        q.fields(o.fields);
+        q.additional_fields(o.additional_fields);
+        q.include(o.include);
+        q.filter(o.filter);
+        q.sort(o.sort);
+        q.page(o.page_size, max_page_size, o.page_cursor);
+        if (!q.error().empty()) return klaviyo::detail::invalid_plan(operation_id, q.error());
+        auto p = klaviyo::detail::make_plan<get_profiles>(q.target());
+        p.rate = effective_rate(o);
+        return p;
+    }
+};
+
+struct create_profile {
+    static constexpr std::string_view operation_id = "create_profile";
+    static constexpr http_method method = http_method::post;
+    static constexpr std::string_view path = "/api/profiles";
+    static constexpr rate_limit rate = rate_limits::l;
+    // A second POST creates a second profile or a 409: never replay blindly.
+    static constexpr idempotency idempotent = idempotency::non_idempotent;
+    static constexpr std::size_t max_page_size = 0;
+    using result_type = jsonapi::document<profile_attributes>;
+
+    static klaviyo::detail::request_plan plan(const new_profile& in, const write_options& o) {
+        auto p = klaviyo::detail::make_plan<create_profile>({});
+        if (!in.email && !in.phone_number && !in.external_id)
+            return klaviyo::detail::invalid_plan(
+                operation_id, "data.attributes: one of email, phone_number or external_id is required");
+        if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        p.target = detail::write_query(path, o, p);
+        json::object data{{"type", "profile"}, {"attributes", jsonapi::to_json(in)}};
+        p.body = detail::finish_body(std::move(data), p);
+        return p;
+    }
+};
+
+struct update_profile {
+    static constexpr std::string_view operation_id = "update_profile";
+    static constexpr http_method method = http_method::patch;
+    static constexpr std::string_view path = "/api/profiles/{id}";
+    static constexpr rate_limit rate = rate_limits::l;
+    // Setting the same attributes twice leaves the same profile...
+    static constexpr idempotency idempotent = idempotency::idempotent;
+    static constexpr std::size_t max_page_size = 0;
+    using result_type = jsonapi::document<profile_attributes>;
+
+    static klaviyo::detail::request_plan plan(std::string_view id, const profile_update& in, const write_options& o) {
+        if (id.empty()) return klaviyo::detail::invalid_plan(operation_id, "id: must not be empty");
+        auto p = klaviyo::detail::make_plan<update_profile>({});
+        if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        // ...unless it appends to array properties: twice appends twice.
+        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend))
+            p.idempotent = false;
+        p.target = detail::write_query(klaviyo::detail::expand_path(path, id), o, p);
+        json::object data{{"type", "profile"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
+        detail::put_meta(data, in.patch_properties);
+        p.body = detail::finish_body(std::move(data), p);
+        return p;
+    }
+};
+
+/// Result of create_or_update_profile: the profile, and whether it is new
+/// (201) or was updated (200).
+struct upsert_result {
+    jsonapi::document<profile_attributes> document;
+    bool created = false;
+};
+
+struct create_or_update_profile {
+    static constexpr std::string_view operation_id = "create_or_update_profile";
+    static constexpr http_method method = http_method::post;
+    static constexpr std::string_view path = "/api/profile-import";
+    static constexpr rate_limit rate = rate_limits::l;
+    // An upsert keyed by identifiers converges: replaying it is harmless.
+    static constexpr idempotency idempotent = idempotency::idempotent;
+    static constexpr std::size_t max_page_size = 0;
+    using result_type = upsert_result;
+
+    static klaviyo::detail::request_plan plan(const profile_upsert& in, const write_options& o) {
+        auto p = klaviyo::detail::make_plan<create_or_update_profile>({});
+        if (!in.id && !in.email && !in.phone_number && !in.external_id && !in._kx)
+            return klaviyo::detail::invalid_plan(
+                operation_id, "data: one of id, email, phone_number, external_id or _kx is required");
+        if (in.id && in.id->empty()) return klaviyo::detail::invalid_plan(operation_id, "data.id: must not be empty");
+        if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend))
+            p.idempotent = false;
+        p.target = detail::write_query(path, o, p);
+        json::object data{{"type", "profile"}};
+        if (in.id) data["id"] = *in.id;
+        data["attributes"] = jsonapi::to_json(in);
+        detail::put_meta(data, in.patch_properties);
+        p.body = detail::finish_body(std::move(data), p);
+        return p;
+    }
+};
+
+} // namespace ops
+
+template <>
+struct detail::result_parser<ops::upsert_result> {
+    static ops::upsert_result parse(const http_response& r) {
+        return {jsonapi::parse_document<profile_attributes>(r.body), r.status == 201};
+    }
+};
+
+/// The profile resource: what exists for it in the API. Klaviyo has no
+/// DELETE for profiles (only the GDPR deletion job), so none is declared.
+struct profile {
+    static constexpr std::string_view type = "profile";
+    using attributes_type = profile_attributes;
+    using create_type = new_profile;
+    using update_type = profile_update;
+    using get_operation = ops::get_profile;
+    using list_operation = ops::get_profiles;
+    using create_operation = ops::create_profile;
+    using update_operation = ops::update_profile;
+    using delete_operation = void;
+};
+
+} // namespace klaviyo
