@@ -394,7 +394,7 @@ BOOST_AUTO_TEST_CASE(pages_follow_links_next_to_the_end) {
     BOOST_TEST((sizes == std::vector<std::size_t>{3, 3, 1}));
     const auto& r = f.mock().requests();
     BOOST_TEST_REQUIRE(r.size() == 3u);
-    BOOST_TEST(r[0].target == "/api/profiles?page[size]=3");
+    BOOST_TEST(r[0].target == "/api/profiles?page%5Bsize%5D=3");
     BOOST_TEST(r[1].target == "/api/profiles?page%5Bcursor%5D=c1&page%5Bsize%5D=3");
     BOOST_TEST(r[2].target == "/api/profiles?page%5Bcursor%5D=c2&page%5Bsize%5D=3");
 }

@@ -40,8 +40,8 @@ BOOST_AUTO_TEST_CASE(get_profile_with_fields_additional_fields_and_include) {
     });
     const auto& r = f.last();
     BOOST_TEST((r.method == http_method::get));
-    BOOST_TEST(r.target == "/api/profiles/01P?fields[profile]=email,first_name&fields[list]=name"
-                           "&additional-fields[profile]=subscriptions&include=lists");
+    BOOST_TEST(r.target == "/api/profiles/01P?fields%5Bprofile%5D=email,first_name&fields%5Blist%5D=name"
+                           "&additional-fields%5Bprofile%5D=subscriptions&include=lists");
     BOOST_TEST(r.body.empty());
     BOOST_TEST(r.idempotent);
     check_common_headers(r, false);
@@ -64,9 +64,9 @@ BOOST_AUTO_TEST_CASE(get_profiles_with_filter_sort_and_page_size) {
     });
     const auto& r = f.last();
     BOOST_TEST((r.method == http_method::get));
-    BOOST_TEST(r.target == "/api/profiles?fields[profile]=email&additional-fields[profile]="
+    BOOST_TEST(r.target == "/api/profiles?fields%5Bprofile%5D=email&additional-fields%5Bprofile%5D="
                            "predictive_analytics&filter=equals(email,'ada@example.com')&sort=-created"
-                           "&page[size]=50");
+                           "&page%5Bsize%5D=50");
     check_common_headers(r, false);
 }
 
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(get_profiles_defaults_to_the_maximum_page_size) {
     fixture f;
     f.mock().respond(200, R"({"data":[],"links":{}})");
     ktest::run(f, [&]() -> awaitable<void> { co_await f.client.async_list<profile>(); });
-    BOOST_TEST(f.last().target == "/api/profiles?page[size]=100");
+    BOOST_TEST(f.last().target == "/api/profiles?page%5Bsize%5D=100");
 }
 
 BOOST_AUTO_TEST_CASE(create_profile_body_and_201) {
@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(update_profile_absent_null_and_value) {
     });
     const auto& r = f.last();
     BOOST_TEST((r.method == http_method::patch));
-    BOOST_TEST(r.target == "/api/profiles/01P?fields[profile]=email");
+    BOOST_TEST(r.target == "/api/profiles/01P?fields%5Bprofile%5D=email");
     BOOST_TEST(r.body == R"({"data":{"type":"profile","id":"01P","attributes":{"email":"new@example.com",)"
                          R"("title":null},"meta":{"patch_properties":{"unset":["old_key"]}}}})");
     BOOST_TEST(r.idempotent);

@@ -7,8 +7,9 @@
 #include <klaviyo/query.hpp>
 
 #include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/rfc/pchars.hpp>
-#include <boost/url/url.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 #include <string>
@@ -42,6 +43,12 @@ inline std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
+/// Characters left as they are in a query key or value. '[' and ']' are
+/// not among them: RFC 3986 reserves them, and strict parsers (Boost.URL's
+/// included) reject a raw "fields[profile]". Klaviyo decodes either form.
+inline constexpr boost::urls::grammar::lut_chars query_chars =
+    boost::urls::unreserved_chars + boost::urls::grammar::lut_chars("!$'()*,;:@/");
+
 /// Expands "{id}" in a path template, percent-encoding the id as one segment.
 inline std::string expand_path(std::string_view path, std::string_view id) {
     auto pos = path.find("{id}");
@@ -57,9 +64,7 @@ inline std::string expand_path(std::string_view path, std::string_view id) {
 class query_builder {
 public:
     query_builder(std::string_view path, const query_vocabulary& vocab, std::string_view primary_type)
-        : vocab_(vocab), primary_type_(primary_type) {
-        url_.set_encoded_path(path);
-    }
+        : vocab_(vocab), primary_type_(primary_type), target_(path) {}
 
     void fields(const fieldsets& f) {
         for (const auto& [type, names] : f) {
@@ -106,10 +111,16 @@ public:
         }
         add("page[size]", std::to_string(n));
     }
-    void add(std::string_view key, std::string_view value) { url_.params().append({key, value}); }
+    void add(std::string_view key, std::string_view value) {
+        target_ += has_query_ ? '&' : '?';
+        has_query_ = true;
+        target_ += boost::urls::encode(key, query_chars);
+        target_ += '=';
+        target_ += boost::urls::encode(value, query_chars);
+    }
 
     const std::string& error() const noexcept { return error_; }
-    std::string target() const { return std::string(url_.encoded_target()); }
+    const std::string& target() const noexcept { return target_; }
 
 private:
     void fail(std::string msg) {
@@ -117,7 +128,8 @@ private:
     }
     const query_vocabulary& vocab_;
     std::string_view primary_type_;
-    boost::urls::url url_;
+    std::string target_;
+    bool has_query_ = false;
     std::string error_;
 };
 

@@ -1,0 +1,22 @@
+// klaviyo-cpp: the umbrella header.
+#pragma once
+
+#include <klaviyo/accepted.hpp>
+#include <klaviyo/auth/api_key.hpp>
+#include <klaviyo/client.hpp>
+#include <klaviyo/completion.hpp>
+#include <klaviyo/error.hpp>
+#include <klaviyo/jsonapi/document.hpp>
+#include <klaviyo/nullable.hpp>
+#include <klaviyo/operation.hpp>
+#include <klaviyo/options.hpp>
+#include <klaviyo/query.hpp>
+#include <klaviyo/resources/profile.hpp>
+#include <klaviyo/transport/beast.hpp>
+
+namespace klaviyo {
+
+/// The client most programs want: any executor, HTTPS through Beast.
+using client = basic_client<asio::any_io_executor, beast_transport<asio::any_io_executor>>;
+
+} // namespace klaviyo

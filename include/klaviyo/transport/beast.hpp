@@ -1,0 +1,374 @@
+// klaviyo-cpp: the HTTP/1.1 transport over Boost.Beast, with a keep-alive pool.
+//
+// HTTPS verifies the peer's chain (system store, or a CA the caller gives)
+// and host name, and sends SNI. Plain HTTP is for loopback (tests, sandbox).
+// Each origin has its own pool, bounded by max_connections_per_host; callers
+// beyond it wait in FIFO order, bounded by their deadline and by
+// max_waiting_per_host.
+#pragma once
+
+#include <klaviyo/completion.hpp>
+#include <klaviyo/error.hpp>
+#include <klaviyo/http.hpp>
+#include <klaviyo/options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace klaviyo {
+
+namespace detail {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using clock = std::chrono::steady_clock;
+
+inline http::verb to_verb(http_method m) {
+    switch (m) {
+    case http_method::get: return http::verb::get;
+    case http_method::post: return http::verb::post;
+    case http_method::patch: return http::verb::patch;
+    case http_method::put: return http::verb::put;
+    case http_method::del: return http::verb::delete_;
+    }
+    return http::verb::get;
+}
+
+/// Thrown inside the transport's coroutine, turned into an error_code at its edge.
+struct transport_failure {
+    error_code ec;
+};
+
+/// One kept-alive connection, plain or TLS.
+struct pooled_connection {
+    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) {}
+    pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx) : tcp(ex), tls(std::in_place, ex, ctx) {}
+
+    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : tcp; }
+
+    /// True when the peer has neither closed nor written anything since the
+    /// last response: a non-blocking peek must find nothing to read.
+    bool looks_alive() {
+        auto& sock = lowest().socket();
+        error_code ec;
+        sock.non_blocking(true, ec);
+        if (ec) return false;
+        char c;
+        sock.receive(asio::buffer(&c, 1), tcp::socket::message_peek, ec);
+        error_code ignored;
+        sock.non_blocking(false, ignored);
+        return ec == asio::error::would_block || ec == asio::error::try_again;
+    }
+
+    beast::tcp_stream tcp;                                     // used when plain
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // used when TLS
+    beast::flat_buffer buffer;
+    clock::time_point idle_since{};
+    bool reused = false;
+};
+
+} // namespace detail
+
+/// Sends HTTP requests over a per-origin keep-alive pool.
+///
+/// @par Thread safety
+/// Not thread safe: use it (through its client) from one thread or strand.
+template <class Executor = asio::any_io_executor>
+class beast_transport {
+public:
+    using executor_type = Executor;
+
+    beast_transport(const executor_type& ex, transport_options opts = {})
+        : ex_(ex), opts_(std::move(opts)), ssl_(asio::ssl::context::tls_client) {
+        if (opts_.max_connections_per_host == 0)
+            throw std::invalid_argument("klaviyo: max_connections_per_host must be at least 1");
+        ssl_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
+        if (!opts_.ca_pem.empty()) ssl_.add_certificate_authority(asio::buffer(opts_.ca_pem));
+        else if (!opts_.ca_file.empty()) ssl_.load_verify_file(opts_.ca_file);
+        else ssl_.set_default_verify_paths();
+        ssl_.set_verify_mode(opts_.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    }
+
+    beast_transport(const beast_transport&) = delete;
+    beast_transport& operator=(const beast_transport&) = delete;
+
+    executor_type get_executor() const noexcept { return ex_; }
+
+    /// Connections opened since construction (for tests and metrics).
+    std::size_t connections_opened() const noexcept { return opened_; }
+    /// Connections open now to `o`, busy or idle.
+    std::size_t open_connections(const origin& o) const {
+        auto it = pools_.find(key(o));
+        return it == pools_.end() ? 0 : it->second.open;
+    }
+    /// Most connections ever open at once to one origin.
+    std::size_t peak_connections() const noexcept { return peak_; }
+
+    /// Sends `req` and reads the response, within `timeout`.
+    ///
+    /// Completes with `void(error_code, http_response)`. Errors:
+    /// errc::connect_failed (the request was not sent), errc::connection_lost
+    /// (it was sent, the response did not arrive whole), errc::timeout,
+    /// errc::pool_full, asio::error::operation_aborted (cancelled).
+    /// `req` must stay valid until completion.
+    template <class Token>
+    auto async_send(const http_request& req, std::chrono::milliseconds timeout, Token&& token) {
+        return asio::async_initiate<Token, void(error_code, http_response)>(
+            [this](auto handler, const http_request* r, std::chrono::milliseconds t) {
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                auto hex = asio::get_associated_executor(handler, ex_);
+                asio::co_spawn(ex_, exchange(r, detail::clock::now() + t),
+                               asio::bind_cancellation_slot(
+                                   slot, asio::bind_executor(hex, [h = std::move(handler)](std::exception_ptr ep,
+                                                                                           http_response resp) mutable {
+                                       error_code ec;
+                                       if (ep) {
+                                           try {
+                                               std::rethrow_exception(ep);
+                                           } catch (const detail::transport_failure& f) {
+                                               ec = f.ec;
+                                           } catch (const boost::system::system_error& e) {
+                                               ec = e.code();
+                                           } catch (...) {
+                                               ec = make_error_code(errc::connection_lost);
+                                           }
+                                       }
+                                       std::move(h)(ec, std::move(resp));
+                                   })));
+            },
+            token, &req, timeout);
+    }
+
+private:
+    using conn_ptr = std::unique_ptr<detail::pooled_connection>;
+
+    struct waiter {
+        asio::steady_timer timer;
+        conn_ptr conn;        // a released connection handed over, or
+        bool granted = false; // a free slot to open a new one
+    };
+
+    struct host_pool {
+        std::vector<conn_ptr> idle; // LIFO: the warmest connection first
+        std::size_t open = 0;
+        std::deque<waiter*> waiters;
+    };
+
+    static std::string key(const origin& o) {
+        return (o.tls ? "https://" : "http://") + o.host + ":" + std::to_string(o.port);
+    }
+
+    static error_code classify(error_code ec, error_code otherwise) {
+        if (ec == boost::beast::error::timeout) return make_error_code(errc::timeout);
+        if (ec == asio::error::operation_aborted) return ec;
+        return otherwise;
+    }
+
+    asio::awaitable<http_response> exchange(const http_request* req, detail::clock::time_point deadline) {
+        auto& pool = pools_[key(req->origin)];
+        for (int attempt = 0;; ++attempt) {
+            conn_ptr c = co_await acquire(pool, req->origin, deadline);
+            bool reused = c->reused;
+            bool sent = false;
+            std::size_t received = 0;
+            error_code ec;
+            http_response resp;
+            bool keep_alive = false;
+            if (c->tls) std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c->tls, *c, *req, deadline, resp);
+            else std::tie(ec, sent, received, keep_alive) = co_await round_trip(c->tcp, *c, *req, deadline, resp);
+            if (!ec) {
+                if (keep_alive) release(pool, std::move(c));
+                else discard(pool, std::move(c));
+                co_return resp;
+            }
+            discard(pool, std::move(c));
+            if (ec == asio::error::operation_aborted) throw detail::transport_failure{ec};
+            // A kept-alive connection the server had already closed: replay
+            // once on a fresh one when nothing came back and either the
+            // request never left or repeating it is harmless.
+            if (reused && attempt == 0 && received == 0 && ec != boost::beast::error::timeout &&
+                (!sent || req->idempotent))
+                continue;
+            throw detail::transport_failure{
+                classify(ec, make_error_code(sent ? errc::connection_lost : errc::connect_failed))};
+        }
+    }
+
+    template <class Stream>
+    asio::awaitable<std::tuple<error_code, bool, std::size_t, bool>>
+    round_trip(Stream& stream, detail::pooled_connection& c, const http_request& r,
+               detail::clock::time_point deadline, http_response& out) {
+        namespace http = boost::beast::http;
+        http::request<http::string_body> msg{detail::to_verb(r.method), r.target, 11};
+        bool default_port = r.origin.port == (r.origin.tls ? 443 : 80);
+        msg.set(http::field::host, default_port ? r.origin.host : r.origin.host + ":" + std::to_string(r.origin.port));
+        for (const auto& [k, v] : r.headers) msg.set(k, v);
+        msg.body() = r.body;
+        msg.prepare_payload();
+        msg.keep_alive(true);
+
+        c.lowest().expires_at(deadline);
+        auto [wec, written] = co_await http::async_write(stream, msg, asio::as_tuple(asio::use_awaitable));
+        (void)written;
+        if (wec) co_return std::tuple{wec, false, std::size_t{0}, false};
+
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(64 * 1024 * 1024);
+        parser.header_limit(64 * 1024);
+        c.lowest().expires_at(deadline);
+        auto [rec, read] = co_await http::async_read(stream, c.buffer, parser, asio::as_tuple(asio::use_awaitable));
+        if (rec) co_return std::tuple{rec, true, read, false};
+        auto& res = parser.get();
+        out.status = res.result_int();
+        out.headers.reserve(8);
+        for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        out.body = std::move(res.body());
+        c.lowest().expires_never();
+        co_return std::tuple{error_code{}, true, read, res.keep_alive()};
+    }
+
+    asio::awaitable<conn_ptr> acquire(host_pool& pool, const origin& o, detail::clock::time_point deadline) {
+        auto now = detail::clock::now();
+        while (!pool.idle.empty()) {
+            conn_ptr c = std::move(pool.idle.back());
+            pool.idle.pop_back();
+            if (now - c->idle_since < opts_.idle_timeout && c->looks_alive()) {
+                c->reused = true;
+                co_return c;
+            }
+            discard(pool, std::move(c));
+        }
+        if (pool.open < opts_.max_connections_per_host) {
+            ++pool.open;
+            peak_ = std::max(peak_, pool.open);
+            co_return co_await open_slot(pool, o, deadline);
+        }
+        if (pool.waiters.size() >= opts_.max_waiting_per_host) throw detail::transport_failure{make_error_code(errc::pool_full)};
+        waiter w{asio::steady_timer(ex_, deadline), nullptr, false};
+        pool.waiters.push_back(&w);
+        auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!w.granted) {
+            pool.waiters.erase(std::find(pool.waiters.begin(), pool.waiters.end(), &w));
+            throw detail::transport_failure{ec == asio::error::operation_aborted ? ec : make_error_code(errc::timeout)};
+        }
+        if (w.conn) {
+            w.conn->reused = true;
+            co_return std::move(w.conn);
+        }
+        co_return co_await open_slot(pool, o, deadline); // a slot was handed over
+    }
+
+    /// Opens a connection in a slot already counted in pool.open.
+    asio::awaitable<conn_ptr> open_slot(host_pool& pool, const origin& o, detail::clock::time_point deadline) {
+        try {
+            co_return co_await connect(o, deadline);
+        } catch (...) {
+            free_slot(pool);
+            throw;
+        }
+    }
+
+    asio::awaitable<conn_ptr> connect(const origin& o, detail::clock::time_point deadline) {
+        auto ex = co_await asio::this_coro::executor;
+        detail::tcp::resolver resolver(ex);
+        // Resolvers have no deadline of their own: cancel it from a timer.
+        asio::steady_timer guard(ex, deadline);
+        guard.async_wait([&resolver](error_code ec) {
+            if (!ec) resolver.cancel();
+        });
+        auto [rec, endpoints] =
+            co_await resolver.async_resolve(o.host, std::to_string(o.port), asio::as_tuple(asio::use_awaitable));
+        bool expired = detail::clock::now() >= deadline;
+        guard.cancel();
+        if (rec) throw detail::transport_failure{make_error_code(expired ? errc::timeout : errc::connect_failed)};
+
+        auto c = o.tls ? std::make_unique<detail::pooled_connection>(ex, ssl_) : std::make_unique<detail::pooled_connection>(ex);
+        auto& tcp = c->lowest();
+        tcp.expires_at(deadline);
+        auto [cec, ep] = co_await tcp.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+        (void)ep;
+        if (cec) throw detail::transport_failure{classify(cec, make_error_code(errc::connect_failed))};
+        error_code ignored;
+        tcp.socket().set_option(detail::tcp::no_delay(true), ignored);
+        ++opened_;
+        if (c->tls) {
+            if (!SSL_set_tlsext_host_name(c->tls->native_handle(), o.host.c_str()))
+                throw detail::transport_failure{make_error_code(errc::connect_failed)};
+            if (opts_.verify_peer) c->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
+            auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+            if (hec) throw detail::transport_failure{classify(hec, make_error_code(errc::connect_failed))};
+        }
+        tcp.expires_never();
+        co_return c;
+    }
+
+    void release(host_pool& pool, conn_ptr c) {
+        if (!pool.waiters.empty()) { // hand it straight to the longest waiter
+            waiter* w = pool.waiters.front();
+            pool.waiters.pop_front();
+            w->conn = std::move(c);
+            w->granted = true;
+            w->timer.cancel();
+            return;
+        }
+        c->idle_since = detail::clock::now();
+        c->reused = false;
+        pool.idle.push_back(std::move(c));
+    }
+
+    void discard(host_pool& pool, conn_ptr c) {
+        error_code ignored;
+        c->lowest().socket().close(ignored);
+        c.reset();
+        free_slot(pool);
+    }
+
+    void free_slot(host_pool& pool) {
+        if (!pool.waiters.empty()) { // the slot goes to the longest waiter
+            waiter* w = pool.waiters.front();
+            pool.waiters.pop_front();
+            w->granted = true;
+            w->timer.cancel();
+            return;
+        }
+        --pool.open;
+    }
+
+    executor_type ex_;
+    transport_options opts_;
+    asio::ssl::context ssl_;
+    std::map<std::string, host_pool> pools_;
+    std::size_t opened_ = 0;
+    std::size_t peak_ = 0;
+};
+
+} // namespace klaviyo

@@ -1,0 +1,511 @@
+// klaviyo-sandbox: the profile store and the profile endpoints.
+#pragma once
+
+#include "filter.hpp"
+#include "wire.hpp"
+
+#include <boost/json/parse.hpp>
+
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sandbox {
+
+/// What a handler sees of a request (already authenticated and checked).
+struct request_view {
+    std::string_view method;
+    std::string_view path;
+    std::vector<std::pair<std::string, std::string>> params; // decoded
+    json::value body;                                         // null when none
+    std::size_t body_size = 0;
+    std::string base_url;
+
+    const std::string* param(std::string_view key) const {
+        for (const auto& [k, v] : params)
+            if (k == key) return &v;
+        return nullptr;
+    }
+};
+
+struct reply {
+    unsigned status = 200;
+    std::string body; // empty for 202/204
+};
+
+inline std::vector<std::string> split_csv(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        auto c = s.find(',');
+        out.emplace_back(s.substr(0, c));
+        if (c == std::string_view::npos) break;
+        s.remove_prefix(c + 1);
+    }
+    return out;
+}
+
+class profile_store {
+public:
+    explicit profile_store(unsigned seed = 1) : rng_(seed) {}
+
+    static constexpr std::size_t payload_limit = 100 * 1024;
+
+    void preload(std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            json::object a;
+            a["email"] = "sandbox+" + std::to_string(i) + "@example.com";
+            a["first_name"] = "Profile" + std::to_string(i);
+            insert(std::move(a));
+        }
+    }
+    std::size_t size() const { return order_.size(); }
+
+    // ------------------------------------------------------------ endpoints
+
+    reply get_profiles(const request_view& r) {
+        static const std::set<std::string> allowed = {
+            "fields[profile]", "fields[push-token]", "fields[conversation]", "additional-fields[profile]",
+            "filter",          "include",            "page[cursor]",         "page[size]",
+            "sort"};
+        check_params(r, allowed);
+        auto fields = profile_fields(r);
+        auto additional = additional_fields(r);
+        check_include(r, {"conversations", "push-tokens"});
+        std::size_t size = page_size(r, 20, 100);
+        std::optional<filter_node> filt;
+        if (auto* f = r.param("filter")) {
+            try {
+                filt = filter_parser(*f).parse();
+                check_rules(*filt, {{"id", {"any", "equals"}},
+                                    {"email", {"any", "equals"}},
+                                    {"phone_number", {"any", "equals"}},
+                                    {"external_id", {"any", "equals"}},
+                                    {"_kx", {"equals"}},
+                                    {"created", {"greater-than", "less-than"}},
+                                    {"updated", {"greater-than", "less-than"}}});
+            } catch (const filter_error& e) {
+                throw bad_parameter(e.what(), "filter");
+            }
+        }
+        std::vector<const std::string*> ids;
+        for (const auto& id : order_) {
+            const auto& p = profiles_.at(id);
+            if (filt && !matches(*filt, [&](const std::string& field) -> const json::value* {
+                    if (field == "id") return &p.id_value;
+                    if (field == "_kx") return p.kx ? &*p.kx : nullptr;
+                    return p.attributes.if_contains(field);
+                }))
+                continue;
+            ids.push_back(&id);
+        }
+        if (auto* s = r.param("sort")) {
+            std::string key = *s;
+            bool desc = !key.empty() && key[0] == '-';
+            if (desc) key.erase(0, 1);
+            static const std::set<std::string> sorts = {"created", "email", "id", "updated"};
+            if (!sorts.count(key)) throw bad_parameter("'" + *s + "' is not a valid sort field", "sort");
+            std::stable_sort(ids.begin(), ids.end(), [&](const std::string* a, const std::string* b) {
+                auto val = [&](const std::string* id) -> std::string {
+                    if (key == "id") return *id;
+                    const auto* v = profiles_.at(*id).attributes.if_contains(key);
+                    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+                };
+                return desc ? val(b) < val(a) : val(a) < val(b);
+            });
+        }
+        std::size_t offset = cursor_offset(r);
+        json::array data;
+        for (std::size_t i = offset; i < ids.size() && i < offset + size; ++i)
+            data.push_back(render(profiles_.at(*ids[i]), r.base_url, fields, additional));
+        json::object links{{"self", page_link(r, std::nullopt)}};
+        if (offset + size < ids.size()) links["next"] = page_link(r, offset + size);
+        if (offset > 0) links["prev"] = page_link(r, offset >= size ? offset - size : 0);
+        return {200, json::serialize(json::object{{"data", std::move(data)}, {"links", std::move(links)}})};
+    }
+
+    reply get_profile(const request_view& r, const std::string& id) {
+        static const std::set<std::string> allowed = {
+            "fields[profile]", "fields[list]", "fields[segment]", "fields[push-token]", "fields[conversation]",
+            "additional-fields[profile]", "include"};
+        check_params(r, allowed);
+        auto fields = profile_fields(r);
+        auto additional = additional_fields(r);
+        auto include = check_include(r, {"conversations", "lists", "push-tokens", "segments"});
+        const auto& p = find(id);
+        json::object doc{{"data", render(p, r.base_url, fields, additional)},
+                         {"links", json::object{{"self", r.base_url + "/api/profiles/" + id + "/"}}}};
+        if (!include.empty()) doc["included"] = json::array{};
+        return {200, json::serialize(doc)};
+    }
+
+    reply create_profile(const request_view& r) {
+        check_write_params(r);
+        auto fields = profile_fields(r);
+        auto additional = additional_fields(r);
+        auto& data = data_object(r, "profile");
+        if (data.contains("id")) throw bad_request("'id' is not allowed when creating a profile", "/data/id");
+        auto attrs = attributes(data);
+        check_identifiers(attrs, true);
+        if (auto dup = find_by_identifiers(attrs)) {
+            api_failure f{409, "duplicate_profile", "Conflict.",
+                          "A profile already exists with one of these identifiers.",
+                          {{"pointer", "/data/attributes"}}};
+            f.meta = {{"duplicate_profile_id", *dup}};
+            throw f;
+        }
+        auto& p = insert(clean(attrs));
+        return {201, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
+    }
+
+    reply update_profile(const request_view& r, const std::string& id) {
+        check_write_params(r);
+        auto fields = profile_fields(r);
+        auto additional = additional_fields(r);
+        auto& data = data_object(r, "profile");
+        const auto* did = data.if_contains("id");
+        if (!did || !did->is_string()) throw bad_request("'id' is required", "/data/id");
+        if (did->get_string() != id) {
+            throw api_failure{409, "conflict", "Conflict.",
+                              "The id in the body does not match the id in the URL.", {{"pointer", "/data/id"}}};
+        }
+        auto& p = find(id);
+        auto attrs = attributes(data);
+        check_identifiers(attrs, false);
+        if (auto dup = find_by_identifiers(attrs); dup && *dup != id) {
+            api_failure f{409, "duplicate_profile", "Conflict.",
+                          "A profile already exists with one of these identifiers.",
+                          {{"pointer", "/data/attributes"}}};
+            f.meta = {{"duplicate_profile_id", *dup}};
+            throw f;
+        }
+        apply(p, attrs, data.if_contains("meta"));
+        return {200, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
+    }
+
+    reply import_profile(const request_view& r) {
+        check_write_params(r);
+        auto fields = profile_fields(r);
+        auto additional = additional_fields(r);
+        auto& data = data_object(r, "profile");
+        auto attrs = attributes(data);
+        check_identifiers(attrs, false);
+        std::optional<std::string> target;
+        if (const auto* did = data.if_contains("id"); did && did->is_string()) {
+            find(std::string(did->get_string()));
+            target = std::string(did->get_string());
+        } else {
+            bool any = false;
+            for (auto k : {"email", "phone_number", "external_id", "_kx"})
+                if (const auto* v = attrs.if_contains(k); v && v->is_string()) any = true;
+            if (!any)
+                throw bad_request("One of 'id', 'email', 'phone_number', 'external_id' or '_kx' is required",
+                                  "/data/attributes");
+            target = find_by_identifiers(attrs);
+        }
+        if (target) {
+            auto& p = profiles_.at(*target);
+            apply(p, attrs, data.if_contains("meta"));
+            return {200, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
+        }
+        auto& p = insert(clean(attrs));
+        apply(p, json::object{}, data.if_contains("meta"));
+        return {201, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
+    }
+
+private:
+    struct profile {
+        std::string id;
+        json::value id_value; // id as a JSON string, for filters
+        json::object attributes;
+        std::optional<json::value> kx;
+    };
+
+    static constexpr const char* all_attributes[] = {"email", "phone_number", "external_id", "first_name",
+                                                     "last_name", "organization", "locale", "title", "image",
+                                                     "created", "updated", "last_event_date", "location",
+                                                     "properties"};
+    static constexpr const char* writable[] = {"email", "phone_number", "external_id", "first_name", "last_name",
+                                               "organization", "locale", "title", "image", "location",
+                                               "properties", "_kx"};
+
+    std::string new_id() {
+        static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        std::string id = "01K";
+        std::uniform_int_distribution<int> d(0, 31);
+        for (int i = 0; i < 23; ++i) id += alphabet[d(rng_)];
+        return id;
+    }
+
+    profile& insert(json::object attrs) {
+        profile p;
+        p.id = new_id();
+        p.id_value = json::value(p.id);
+        if (auto* kx = attrs.if_contains("_kx")) {
+            p.kx = *kx;
+            attrs.erase("_kx");
+        }
+        for (auto k : all_attributes)
+            if (!attrs.contains(k)) attrs[k] = nullptr;
+        if (attrs["properties"].is_null()) attrs["properties"] = json::object{};
+        if (attrs["location"].is_null()) attrs["location"] = json::object{};
+        auto now = iso_now();
+        attrs["created"] = now;
+        attrs["updated"] = now;
+        p.attributes = std::move(attrs);
+        order_.push_back(p.id);
+        auto id = p.id;
+        for (auto k : {"email", "phone_number", "external_id"})
+            if (const auto* v = p.attributes.if_contains(k); v && v->is_string())
+                index_[std::string(k) + ":" + std::string(v->get_string())] = id;
+        return profiles_.emplace(id, std::move(p)).first->second;
+    }
+
+    profile& find(const std::string& id) {
+        auto it = profiles_.find(id);
+        if (it == profiles_.end())
+            throw api_failure{404, "not_found", "Not found.", "A profile with id " + id + " does not exist.",
+                              {{"pointer", "/data/id"}}};
+        return it->second;
+    }
+
+    std::optional<std::string> find_by_identifiers(const json::object& attrs) const {
+        for (auto k : {"email", "phone_number", "external_id"})
+            if (const auto* v = attrs.if_contains(k); v && v->is_string())
+                if (auto it = index_.find(std::string(k) + ":" + std::string(v->get_string())); it != index_.end())
+                    return it->second;
+        return std::nullopt;
+    }
+
+    void apply(profile& p, const json::object& attrs, const json::value* meta) {
+        for (auto k : {"email", "phone_number", "external_id"})
+            if (const auto* old = p.attributes.if_contains(k); old && old->is_string() && attrs.contains(k))
+                index_.erase(std::string(k) + ":" + std::string(old->get_string()));
+        for (const auto& [k, v] : attrs) {
+            if (k == "_kx") {
+                p.kx = v;
+            } else if (k == "properties" && v.is_object()) {
+                auto& props = p.attributes["properties"].emplace_object();
+                for (const auto& [pk, pv] : v.get_object()) props[pk] = pv;
+            } else if (k == "location" && v.is_object()) {
+                auto& loc = p.attributes["location"].emplace_object();
+                for (const auto& [lk, lv] : v.get_object()) loc[lk] = lv;
+            } else {
+                p.attributes[k] = v;
+            }
+        }
+        if (meta && meta->is_object()) {
+            if (const auto* pp = meta->get_object().if_contains("patch_properties"); pp && pp->is_object()) {
+                auto& props = p.attributes["properties"].emplace_object();
+                const auto& ops = pp->get_object();
+                if (const auto* ap = ops.if_contains("append"); ap && ap->is_object())
+                    for (const auto& [k, v] : ap->get_object()) {
+                        auto& arr = props[k];
+                        if (!arr.is_array()) arr = arr.is_null() ? json::array{} : json::array{arr};
+                        if (v.is_array())
+                            for (const auto& x : v.get_array()) arr.get_array().push_back(x);
+                        else arr.get_array().push_back(v);
+                    }
+                if (const auto* un = ops.if_contains("unappend"); un && un->is_object())
+                    for (const auto& [k, v] : un->get_object())
+                        if (auto* arr = props.if_contains(k); arr && arr->is_array()) {
+                            auto& a = arr->get_array();
+                            a.erase(std::remove(a.begin(), a.end(), v), a.end());
+                        }
+                if (const auto* us = ops.if_contains("unset")) {
+                    if (us->is_string()) props.erase(us->get_string());
+                    else if (us->is_array())
+                        for (const auto& k : us->get_array())
+                            if (k.is_string()) props.erase(k.get_string());
+                }
+            }
+        }
+        for (auto k : {"email", "phone_number", "external_id"})
+            if (const auto* v = p.attributes.if_contains(k); v && v->is_string())
+                index_[std::string(k) + ":" + std::string(v->get_string())] = p.id;
+        p.attributes["updated"] = iso_now();
+    }
+
+    static json::object clean(const json::object& attrs) { return attrs; }
+
+    json::object render(const profile& p, const std::string& base, const std::vector<std::string>& fields,
+                        const std::set<std::string>& additional) const {
+        json::object attrs;
+        if (fields.empty()) attrs = p.attributes;
+        else
+            for (const auto& f : fields)
+                if (const auto* v = p.attributes.if_contains(f)) attrs[f] = *v;
+        if (additional.count("subscriptions"))
+            attrs["subscriptions"] = json::object{
+                {"email", json::object{{"marketing", json::object{{"can_receive_email_marketing", false},
+                                                                  {"consent", "NEVER_SUBSCRIBED"},
+                                                                  {"consent_timestamp", nullptr},
+                                                                  {"last_updated", nullptr},
+                                                                  {"method", nullptr},
+                                                                  {"method_detail", nullptr},
+                                                                  {"custom_method_detail", nullptr},
+                                                                  {"double_optin", nullptr},
+                                                                  {"suppression", json::array{}},
+                                                                  {"list_suppressions", json::array{}}}}}},
+                {"sms", nullptr},
+                {"mobile_push", nullptr}};
+        if (additional.count("predictive_analytics"))
+            attrs["predictive_analytics"] = json::object{{"historic_clv", nullptr}, {"predicted_clv", nullptr},
+                                                         {"total_clv", nullptr}, {"churn_probability", nullptr}};
+        std::string self = base + "/api/profiles/" + p.id + "/";
+        auto rel = [&](const char* name) {
+            return json::object{{"links", json::object{{"self", self + "relationships/" + name + "/"},
+                                                       {"related", self + name + "/"}}}};
+        };
+        return json::object{{"type", "profile"},
+                            {"id", p.id},
+                            {"attributes", std::move(attrs)},
+                            {"relationships", json::object{{"lists", rel("lists")}, {"segments", rel("segments")}}},
+                            {"links", json::object{{"self", self}}}};
+    }
+
+    // ------------------------------------------------------------ request checks
+
+    static void check_params(const request_view& r, const std::set<std::string>& allowed) {
+        for (const auto& [k, v] : r.params)
+            if (!allowed.count(k)) throw bad_parameter("'" + k + "' is not a valid query parameter", k);
+    }
+    static void check_write_params(const request_view& r) {
+        check_params(r, {"fields[profile]", "additional-fields[profile]"});
+    }
+
+    static std::vector<std::string> profile_fields(const request_view& r) {
+        static const std::set<std::string> top = {"created", "email", "external_id", "first_name", "id",
+                                                  "image", "last_event_date", "last_name", "locale", "location",
+                                                  "organization", "phone_number", "predictive_analytics",
+                                                  "properties", "subscriptions", "title", "updated"};
+        std::vector<std::string> out;
+        if (auto* f = r.param("fields[profile]"))
+            for (auto& name : split_csv(*f)) {
+                auto root = name.substr(0, name.find('.'));
+                if (!top.count(root) || (root != name && root != "location" && root != "subscriptions" &&
+                                         root != "predictive_analytics"))
+                    throw bad_parameter("'" + name + "' is not a valid field for the resource 'profile'",
+                                        "fields[profile]");
+                out.push_back(root);
+            }
+        return out;
+    }
+
+    static std::set<std::string> additional_fields(const request_view& r) {
+        std::set<std::string> out;
+        if (auto* f = r.param("additional-fields[profile]"))
+            for (auto& name : split_csv(*f)) {
+                if (name != "subscriptions" && name != "predictive_analytics")
+                    throw bad_parameter("'" + name + "' is not a valid additional field", "additional-fields[profile]");
+                out.insert(name);
+            }
+        return out;
+    }
+
+    static std::vector<std::string> check_include(const request_view& r, const std::set<std::string>& allowed) {
+        std::vector<std::string> out;
+        if (auto* f = r.param("include"))
+            for (auto& name : split_csv(*f)) {
+                if (!allowed.count(name))
+                    throw bad_parameter("'" + name + "' is not a valid related resource", "include");
+                out.push_back(name);
+            }
+        return out;
+    }
+
+    static std::size_t page_size(const request_view& r, std::size_t def, std::size_t max) {
+        auto* s = r.param("page[size]");
+        if (!s) return def;
+        char* end = nullptr;
+        long n = std::strtol(s->c_str(), &end, 10);
+        if (s->empty() || *end || n < 1 || static_cast<std::size_t>(n) > max)
+            throw bad_parameter("page[size] must be an integer between 1 and " + std::to_string(max), "page[size]");
+        return static_cast<std::size_t>(n);
+    }
+
+    static std::size_t cursor_offset(const request_view& r) {
+        auto* c = r.param("page[cursor]");
+        if (!c) return 0;
+        auto offset = read_cursor(*c);
+        if (offset == std::string::npos) throw bad_parameter("Invalid page cursor", "page[cursor]");
+        return offset;
+    }
+
+    static std::string page_link(const request_view& r, std::optional<std::size_t> offset);
+
+    static const json::object& data_object(const request_view& r, std::string_view type) {
+        if (!r.body.is_object()) throw bad_request("The request body must be a JSON object", "/");
+        if (r.body_size > payload_limit)
+            throw api_failure{413, "payload_too_large", "Payload too large.",
+                              "The maximum allowed payload size is 100KB.", {{"pointer", "/"}}};
+        const auto* d = r.body.get_object().if_contains("data");
+        if (!d || !d->is_object()) throw bad_request("'data' is required and must be an object", "/data");
+        const auto* t = d->get_object().if_contains("type");
+        if (!t || !t->is_string() || t->get_string() != type)
+            throw api_failure{409, "conflict", "Conflict.",
+                              "The type in the body must be '" + std::string(type) + "'.", {{"pointer", "/data/type"}}};
+        return d->get_object();
+    }
+
+    static json::object attributes(const json::object& data) {
+        const auto* a = data.if_contains("attributes");
+        if (!a || !a->is_object()) throw bad_request("'attributes' is required", "/data/attributes");
+        json::object out;
+        for (const auto& [k, v] : a->get_object()) {
+            bool known = std::any_of(std::begin(writable), std::end(writable), [&](const char* w) { return k == w; });
+            if (!known)
+                throw bad_request("'" + std::string(k) + "' is not a valid attribute", "/data/attributes/" + std::string(k));
+            if (k == "properties" || k == "location") {
+                if (!v.is_object() && !v.is_null())
+                    throw bad_request("'" + std::string(k) + "' must be an object", "/data/attributes/" + std::string(k));
+            } else if (!v.is_string() && !v.is_null()) {
+                throw bad_request("'" + std::string(k) + "' must be a string", "/data/attributes/" + std::string(k));
+            }
+            out[k] = v;
+        }
+        return out;
+    }
+
+    static void check_identifiers(const json::object& attrs, bool require_one) {
+        if (const auto* e = attrs.if_contains("email"); e && e->is_string() && !valid_email(e->get_string()))
+            throw bad_request("Invalid email address", "/data/attributes/email");
+        if (const auto* p = attrs.if_contains("phone_number"); p && p->is_string() && !valid_e164(p->get_string()))
+            throw bad_request("Invalid phone number format (Example of a valid format: +12345678901)",
+                              "/data/attributes/phone_number");
+        if (require_one) {
+            bool any = false;
+            for (auto k : {"email", "phone_number", "external_id"})
+                if (const auto* v = attrs.if_contains(k); v && v->is_string()) any = true;
+            if (!any)
+                throw bad_request("One of 'email', 'phone_number' or 'external_id' is required", "/data/attributes");
+        }
+    }
+
+    std::mt19937 rng_;
+    std::map<std::string, profile> profiles_;
+    std::vector<std::string> order_;
+    std::map<std::string, std::string> index_;
+};
+
+inline std::string profile_store::page_link(const request_view& r, std::optional<std::size_t> offset) {
+    std::string link = r.base_url + std::string(r.path);
+    char sep = '?';
+    auto add = [&](std::string_view k, std::string_view v) {
+        link += sep;
+        sep = '&';
+        link += query_encode(k) + "=" + query_encode(v);
+    };
+    for (const auto& [k, v] : r.params)
+        if (k != "page[cursor]") add(k, v);
+    if (offset && *offset > 0) add("page[cursor]", make_cursor(*offset));
+    else if (!offset)
+        if (auto* c = r.param("page[cursor]")) add("page[cursor]", *c);
+    return link;
+}
+
+} // namespace sandbox

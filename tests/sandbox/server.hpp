@@ -1,0 +1,490 @@
+// klaviyo-sandbox: a local Klaviyo look-alike on loopback.
+//
+// It speaks the wire format of the 2026-07-15 spec: auth, revision, content
+// negotiation, JSON:API documents and errors, cursor pagination, per-operation
+// rate limits (burst and steady windows, shrunk by time_scale), and injected
+// faults. A test bed, not a product: everything lives in memory.
+#pragma once
+
+#include "../support/self_signed.hpp"
+#include "profiles.hpp"
+#include "wire.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+
+#include <atomic>
+#include <future>
+#include <sstream>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sandbox {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+struct options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    bool tls = false;
+    std::string ca_out;                              ///< where to write the generated certificate (PEM)
+    std::vector<std::string> api_keys{"pk_sandbox"}; ///< accepted private keys
+    std::string request_log;                         ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
+    bool rate_limits = true;
+    double time_scale = 1.0;                         ///< F > 1 shrinks the windows F times
+    std::string faults;                              ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
+    unsigned seed = 1;
+    std::size_t profiles = 0;                        ///< preload this many
+};
+
+/// Burst (per second) and steady (per minute) limits of one operation.
+struct limits {
+    unsigned burst, steady;
+};
+
+/// The requests per operation, for tests that count what reached the server.
+struct counters {
+    std::atomic<std::size_t> requests{0}, throttled{0}, connections{0}, faults{0};
+};
+
+struct fault_spec {
+    std::vector<std::pair<std::string, double>> p; // name → probability, in the order given
+    unsigned delay_ms = 0;
+
+    static fault_spec parse(std::string_view s) {
+        fault_spec f;
+        for (auto& item : split_csv(s)) {
+            auto eq = item.find('=');
+            if (eq == std::string::npos) throw std::invalid_argument("bad fault '" + item + "'");
+            std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+            if (name == "delay") {
+                auto colon = value.find(':');
+                if (colon == std::string::npos) throw std::invalid_argument("delay needs P:MS");
+                f.delay_ms = static_cast<unsigned>(std::stoul(value.substr(colon + 1)));
+                value = value.substr(0, colon);
+            } else if (name != "reset" && name != "truncate" &&
+                       (name.size() != 3 || std::strtoul(name.c_str(), nullptr, 10) < 400)) {
+                throw std::invalid_argument("unknown fault '" + name + "'");
+            }
+            f.p.emplace_back(name, std::stod(value));
+        }
+        return f;
+    }
+};
+
+class server {
+public:
+    explicit server(options o)
+        : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed),
+          rng_(opts_.seed), faults_(fault_spec::parse(opts_.faults)) {
+        auto addr = asio::ip::make_address(opts_.host);
+        if (!addr.is_loopback()) throw std::invalid_argument("the sandbox binds loopback addresses only");
+        if (opts_.time_scale <= 0) throw std::invalid_argument("time_scale must be positive");
+        if (opts_.tls) {
+            cert_ = ktest::make_self_signed();
+            ssl_.use_certificate_chain(asio::buffer(cert_.cert_pem));
+            ssl_.use_private_key(asio::buffer(cert_.key_pem), asio::ssl::context::pem);
+            if (!opts_.ca_out.empty()) std::ofstream(opts_.ca_out) << cert_.cert_pem;
+        }
+        std::string log = opts_.request_log;
+        if (log.empty())
+            if (const char* env = std::getenv("KLAVIYO_SANDBOX_REQUEST_LOG")) log = env;
+        if (!log.empty()) log_.open(log, std::ios::app);
+        store_.preload(opts_.profiles);
+        asio::ip::tcp::endpoint ep(addr, opts_.port);
+        acceptor_.open(ep.protocol());
+        acceptor_.set_option(asio::socket_base::reuse_address(true));
+        acceptor_.bind(ep);
+        acceptor_.listen();
+        base_url_ = std::string(opts_.tls ? "https" : "http") + "://" + opts_.host + ":" +
+                    std::to_string(acceptor_.local_endpoint().port());
+        asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    }
+
+    ~server() { stop(); }
+
+    const std::string& base_url() const noexcept { return base_url_; }
+    const std::string& ca_pem() const noexcept { return cert_.cert_pem; }
+    const std::string& api_key() const { return opts_.api_keys.at(0); }
+    counters& stats() noexcept { return stats_; }
+    asio::io_context& context() noexcept { return ioc_; }
+
+    /// Serves on the calling thread until stop().
+    void run() { ioc_.run(); }
+    /// Serves on a thread of its own.
+    void start() {
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    void stop() {
+        ioc_.stop();
+        if (thread_.joinable()) thread_.join();
+    }
+
+    /// Runs `f` on the server's thread and waits: the store is not thread safe.
+    template <class F>
+    auto with_store(F f) {
+        std::promise<decltype(f(store_))> p;
+        asio::post(ioc_, [&] { p.set_value(f(store_)); });
+        return p.get_future().get();
+    }
+
+private:
+    struct window {
+        std::chrono::steady_clock::time_point burst_start{}, steady_start{};
+        unsigned burst_count = 0, steady_count = 0;
+    };
+
+    struct route {
+        std::string_view method, pattern, operation_id;
+        limits rate;
+        std::function<reply(server&, const request_view&, const std::string& id)> handle;
+        std::function<limits(const request_view&)> rate_for = nullptr;
+    };
+
+    static constexpr limits xs{1, 15}, s_tier{3, 60}, m{10, 150}, l{75, 750}, xl{350, 3500};
+
+    static const std::vector<route>& routes() {
+        static const std::vector<route> table = {
+            {"GET", "/api/profiles", "get_profiles", l,
+             [](server& s, const request_view& r, const std::string&) { return s.store_.get_profiles(r); },
+             [](const request_view& r) {
+                 auto* a = r.param("additional-fields[profile]");
+                 return a && a->find("predictive_analytics") != std::string::npos ? m : l;
+             }},
+            {"POST", "/api/profiles", "create_profile", l,
+             [](server& s, const request_view& r, const std::string&) { return s.store_.create_profile(r); }},
+            {"GET", "/api/profiles/{id}", "get_profile", l,
+             [](server& s, const request_view& r, const std::string& id) { return s.store_.get_profile(r, id); },
+             [](const request_view& r) {
+                 auto* i = r.param("include");
+                 return i && (i->find("lists") != std::string::npos || i->find("segments") != std::string::npos) ? xs
+                                                                                                                 : l;
+             }},
+            {"PATCH", "/api/profiles/{id}", "update_profile", l,
+             [](server& s, const request_view& r, const std::string& id) { return s.store_.update_profile(r, id); }},
+            {"POST", "/api/profile-import", "create_or_update_profile", l,
+             [](server& s, const request_view& r, const std::string&) { return s.store_.import_profile(r); }},
+            {"GET", "/api/accounts", "get_accounts", xs,
+             [](server& s, const request_view& r, const std::string&) { return s.accounts(r); }},
+        };
+        return table;
+    }
+
+    reply accounts(const request_view& r) {
+        json::object a{{"type", "account"},
+                       {"id", "SbXCmp"},
+                       {"attributes", json::object{{"test_account", true},
+                                                   {"contact_information",
+                                                    json::object{{"default_sender_name", "Sandbox"},
+                                                                 {"default_sender_email", "sandbox@example.com"},
+                                                                 {"website_url", "https://example.com"},
+                                                                 {"organization_name", "Sandbox Inc."},
+                                                                 {"street_address", json::object{}}}},
+                                                   {"industry", nullptr},
+                                                   {"timezone", "UTC"},
+                                                   {"preferred_currency", "USD"},
+                                                   {"public_api_key", "SbXCmp"},
+                                                   {"locale", "en-US"}}},
+                       {"links", json::object{{"self", r.base_url + "/api/accounts/SbXCmp/"}}}};
+        return {200, json::serialize(json::object{{"data", json::array{a}},
+                                                  {"links", json::object{{"self", r.base_url + "/api/accounts"}}}})};
+    }
+
+    static bool match(std::string_view pattern, std::string_view path, std::string& id) {
+        if (path.size() > 1 && path.back() == '/') path.remove_suffix(1); // Klaviyo's self links end in '/'
+        auto brace = pattern.find("{id}");
+        if (brace == std::string_view::npos) return pattern == path;
+        if (path.substr(0, brace) != pattern.substr(0, brace)) return false;
+        auto rest = path.substr(brace);
+        auto tail = pattern.substr(brace + 4);
+        auto slash = rest.find('/');
+        auto seg = rest.substr(0, slash);
+        if (seg.empty() || rest.substr(seg.size()) != tail) return false;
+        id = std::string(seg);
+        return true;
+    }
+
+    static bool valid_revision(std::string_view r) {
+        auto date = r.substr(0, r.find('.'));
+        if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;
+        for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+            if (date[i] < '0' || date[i] > '9') return false;
+        // Stable revisions run from 2023-02-22 to the spec's 2026-07-15.
+        return date >= "2023-02-22" && date <= "2026-07-15";
+    }
+
+    /// The whole request pipeline but for I/O. `truncate` is set when a
+    /// fault says to cut the response after the write was applied.
+    http::response<http::string_body> handle(const http::request<http::string_body>& req, bool& reset,
+                                            bool& truncate, std::chrono::milliseconds& delay) {
+        ++stats_.requests;
+        http::response<http::string_body> res{http::status::ok, 11};
+        res.set(http::field::content_type, "application/vnd.api+json");
+        auto fail = [&](const api_failure& f) {
+            res.result(f.status);
+            res.body() = error_body(f, request_id());
+        };
+        try {
+            auto target = boost::urls::parse_origin_form(req.target());
+            if (!target) throw bad_request("Malformed request target", "/");
+            request_view view;
+            view.method = req.method_string();
+            view.path = target->path();
+            view.base_url = base_url_;
+            for (auto p : target->params()) view.params.emplace_back(p.key, p.value);
+            std::string path(target->path());
+            view.path = path;
+
+            // Authentication first, as Klaviyo does.
+            auto auth = req[http::field::authorization];
+            std::string credential;
+            if (auth.empty())
+                throw api_failure{401, "not_authenticated", "Authentication credentials were not provided.",
+                                  "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.", {}};
+            if (auth.substr(0, 16) == "Klaviyo-API-Key ") {
+                credential = std::string(auth.substr(16));
+                if (std::find(opts_.api_keys.begin(), opts_.api_keys.end(), credential) == opts_.api_keys.end())
+                    throw api_failure{401, "not_authenticated", "Incorrect authentication credentials.",
+                                      "Incorrect authentication credentials.", {}};
+            } else {
+                throw api_failure{401, "not_authenticated", "Incorrect authentication credentials.",
+                                  "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.", {}};
+            }
+            auto rev = req["revision"];
+            if (rev.empty())
+                throw api_failure{400, "missing_revision", "Missing revision header.",
+                                  "The 'revision' header is required.", {{"header", "revision"}}};
+            if (!valid_revision(rev))
+                throw api_failure{400, "invalid_revision", "Invalid revision.",
+                                  "'" + std::string(rev) + "' is not a valid revision.", {{"header", "revision"}}};
+            auto accept = req[http::field::accept];
+            if (!accept.empty() && accept.find("application/vnd.api+json") == std::string_view::npos &&
+                accept.find("application/json") == std::string_view::npos && accept.find("*/*") == std::string_view::npos)
+                throw api_failure{406, "not_acceptable", "Not acceptable.",
+                                  "Accept must allow application/vnd.api+json.", {{"header", "accept"}}};
+            if (!req.body().empty()) {
+                auto ct = req[http::field::content_type];
+                if (ct.substr(0, 24) != "application/vnd.api+json" && ct.substr(0, 16) != "application/json")
+                    throw api_failure{415, "unsupported_media_type", "Unsupported media type.",
+                                      "Content-Type must be application/vnd.api+json.", {{"header", "content-type"}}};
+                boost::system::error_code ec;
+                view.body = json::parse(req.body(), ec);
+                if (ec) throw bad_request("The request body is not valid JSON", "/");
+                view.body_size = req.body().size();
+            }
+
+            const route* rt = nullptr;
+            std::string id;
+            bool path_known = false;
+            for (const auto& r : routes())
+                if (match(r.pattern, path, id)) {
+                    path_known = true;
+                    if (r.method == req.method_string()) {
+                        rt = &r;
+                        break;
+                    }
+                }
+            if (!rt)
+                throw api_failure{path_known ? 405u : 404u, path_known ? "method_not_allowed" : "not_found",
+                                  path_known ? "Method not allowed." : "Not found.",
+                                  std::string(req.method_string()) + " " + path + " does not exist.", {}};
+
+            if (opts_.rate_limits) {
+                limits lim = rt->rate_for ? rt->rate_for(view) : rt->rate;
+                if (auto retry = admit(credential, rt->operation_id, lim, res)) {
+                    ++stats_.throttled;
+                    res.set(http::field::retry_after, std::to_string(*retry));
+                    throw api_failure{429, "throttled", "Request was throttled.",
+                                      "Request was throttled. Expected available in " + std::to_string(*retry) +
+                                          " second" + (*retry == 1 ? "" : "s") + ".",
+                                      {{"pointer", "/data"}}};
+                }
+            }
+
+            // Faults that strike before the request is applied.
+            if (auto f = roll_fault()) {
+                ++stats_.faults;
+                if (*f == "reset") {
+                    reset = true;
+                    return res;
+                }
+                if (*f == "delay") delay = std::chrono::milliseconds(faults_.delay_ms);
+                else if (*f == "truncate") truncate = true;
+                else {
+                    unsigned status = static_cast<unsigned>(std::stoul(*f));
+                    throw api_failure{status, status == 429 ? "throttled" : "error",
+                                      status == 429 ? "Request was throttled." : "A server error occurred.",
+                                      "Injected fault.", {}};
+                }
+            }
+            reply out = rt->handle(*this, view, id);
+            res.result(out.status);
+            res.body() = std::move(out.body);
+        } catch (const api_failure& f) {
+            fail(f);
+        }
+        return res;
+    }
+
+    /// Counts the request against its windows; returns Retry-After seconds when over.
+    std::optional<unsigned> admit(const std::string& credential, std::string_view op, limits lim,
+                                  http::response<http::string_body>& res) {
+        using namespace std::chrono;
+        auto now = steady_clock::now();
+        auto burst_len = duration_cast<steady_clock::duration>(duration<double>(1.0 / opts_.time_scale));
+        auto steady_len = duration_cast<steady_clock::duration>(duration<double>(60.0 / opts_.time_scale));
+        auto& w = windows_[credential + "|" + std::string(op)];
+        if (now - w.burst_start >= burst_len) w.burst_start = now, w.burst_count = 0;
+        if (now - w.steady_start >= steady_len) w.steady_start = now, w.steady_count = 0;
+        auto seconds_until = [&](steady_clock::time_point end) {
+            double s = duration<double>(end - now).count();
+            return static_cast<unsigned>(std::max(1.0, std::ceil(s)));
+        };
+        if (w.steady_count >= lim.steady) return seconds_until(w.steady_start + steady_len);
+        if (w.burst_count >= lim.burst) return seconds_until(w.burst_start + burst_len);
+        ++w.burst_count;
+        ++w.steady_count;
+        res.set("RateLimit-Limit", std::to_string(lim.steady));
+        res.set("RateLimit-Remaining", std::to_string(lim.steady - w.steady_count));
+        res.set("RateLimit-Reset", std::to_string(seconds_until(w.steady_start + steady_len)));
+        return std::nullopt;
+    }
+
+    std::optional<std::string> roll_fault() {
+        if (faults_.p.empty()) return std::nullopt;
+        std::uniform_real_distribution<double> d(0.0, 1.0);
+        double x = d(rng_), acc = 0;
+        for (const auto& [name, p] : faults_.p) {
+            acc += p;
+            if (x < acc) return name;
+        }
+        return std::nullopt;
+    }
+
+    std::string request_id() {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx", static_cast<unsigned>(rng_()),
+                      static_cast<unsigned>(rng_() & 0xffff), static_cast<unsigned>(rng_() & 0xfff),
+                      static_cast<unsigned>(rng_() & 0xfff), static_cast<unsigned long long>(rng_()) & 0xffffffffffffULL);
+        return buf;
+    }
+
+    void log(const http::request<http::string_body>& req, unsigned status) {
+        if (!log_.is_open()) return;
+        json::object headers;
+        for (const auto& f : req) {
+            std::string v(f.value());
+            if (f.name() == http::field::authorization) v = v.substr(0, v.find(' ')); // scheme only
+            headers[std::string(f.name_string())] = v;
+        }
+        auto target = std::string(req.target());
+        auto q = target.find('?');
+        json::object line{{"method", std::string(req.method_string())},
+                          {"path", target.substr(0, q)},
+                          {"query", q == std::string::npos ? std::string() : target.substr(q + 1)},
+                          {"headers", std::move(headers)},
+                          {"body", req.body()},
+                          {"status", status}};
+        log_ << json::serialize(line) << '\n';
+        log_.flush();
+    }
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, sock] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            ++stats_.connections;
+            sock.set_option(asio::ip::tcp::no_delay(true));
+            if (opts_.tls) asio::co_spawn(ioc_, tls_session(std::move(sock)), asio::detached);
+            else asio::co_spawn(ioc_, plain_session(beast::tcp_stream(std::move(sock))), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> tls_session(asio::ip::tcp::socket sock) {
+        beast::ssl_stream<beast::tcp_stream> s(beast::tcp_stream(std::move(sock)), ssl_);
+        auto [ec] = co_await s.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+        if (!ec) co_await serve(s);
+    }
+
+    asio::awaitable<void> plain_session(beast::tcp_stream s) { co_await serve(s); }
+
+    template <class Stream>
+    asio::awaitable<void> serve(Stream& s) {
+        beast::flat_buffer buf;
+        for (;;) {
+            http::request_parser<http::string_body> parser;
+            parser.body_limit(10 * 1024 * 1024);
+            auto [ec, n] = co_await http::async_read(s, buf, parser, asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            auto& req = parser.get();
+            bool reset = false, truncate = false;
+            std::chrono::milliseconds delay{0};
+            auto res = handle(req, reset, truncate, delay);
+            if (reset) {
+                log(req, 0);
+                beast::get_lowest_layer(s).socket().close();
+                co_return;
+            }
+            if (delay.count() > 0) {
+                asio::steady_timer t(ioc_, delay);
+                co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+            log(req, res.result_int());
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            if (truncate) { // the write is applied; the answer is cut off mid-body
+                std::ostringstream os;
+                os << res.base();
+                std::string wire = os.str() + res.body().substr(0, res.body().size() / 2);
+                co_await asio::async_write(s, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
+                beast::get_lowest_layer(s).socket().close();
+                co_return;
+            }
+            auto [wec, wn] = co_await http::async_write(s, res, asio::as_tuple(asio::use_awaitable));
+            if (wec || !req.keep_alive()) co_return;
+        }
+    }
+
+    options opts_;
+    asio::io_context ioc_{1};
+    asio::ssl::context ssl_;
+    asio::ip::tcp::acceptor acceptor_;
+    ktest::certificate cert_;
+    std::string base_url_;
+    profile_store store_;
+    std::mt19937_64 rng_;
+    fault_spec faults_;
+    std::map<std::string, window> windows_;
+    std::ofstream log_;
+    counters stats_;
+    std::thread thread_;
+};
+
+} // namespace sandbox
