@@ -28,8 +28,8 @@ struct client_options {
     std::string user_agent = "klaviyo-cpp/" + std::string(version_string);
     /// Deadline of one attempt (connect, send, receive). Never infinite.
     std::chrono::milliseconds timeout{30'000};
-    retry_options retry;
-    transport_options transport;
+    retry_options retry{};
+    transport_options transport{};
 };
 
 } // namespace klaviyo

@@ -289,10 +289,10 @@ private:
             if (k == "_kx") {
                 p.kx = v;
             } else if (k == "properties" && v.is_object()) {
-                auto& props = p.attributes["properties"].emplace_object();
+                auto& props = object_at(p.attributes, "properties");
                 for (const auto& [pk, pv] : v.get_object()) props[pk] = pv;
             } else if (k == "location" && v.is_object()) {
-                auto& loc = p.attributes["location"].emplace_object();
+                auto& loc = object_at(p.attributes, "location");
                 for (const auto& [lk, lv] : v.get_object()) loc[lk] = lv;
             } else {
                 p.attributes[k] = v;
@@ -300,7 +300,7 @@ private:
         }
         if (meta && meta->is_object()) {
             if (const auto* pp = meta->get_object().if_contains("patch_properties"); pp && pp->is_object()) {
-                auto& props = p.attributes["properties"].emplace_object();
+                auto& props = object_at(p.attributes, "properties");
                 const auto& ops = pp->get_object();
                 if (const auto* ap = ops.if_contains("append"); ap && ap->is_object())
                     for (const auto& [k, v] : ap->get_object()) {
@@ -328,6 +328,13 @@ private:
             if (const auto* v = p.attributes.if_contains(k); v && v->is_string())
                 index_[std::string(k) + ":" + std::string(v->get_string())] = p.id;
         p.attributes["updated"] = iso_now();
+    }
+
+    /// The object at obj[key], made one if it is not (emplace_object would empty it).
+    static json::object& object_at(json::object& obj, std::string_view key) {
+        auto& v = obj[key];
+        if (!v.is_object()) v = json::object{};
+        return v.get_object();
     }
 
     static json::object clean(const json::object& attrs) { return attrs; }

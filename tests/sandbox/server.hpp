@@ -54,12 +54,12 @@ struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
     bool tls = false;
-    std::string ca_out;                              ///< where to write the generated certificate (PEM)
+    std::string ca_out{};                            ///< where to write the generated certificate (PEM)
     std::vector<std::string> api_keys{"pk_sandbox"}; ///< accepted private keys
-    std::string request_log;                         ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
+    std::string request_log{};                       ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
     bool rate_limits = true;
     double time_scale = 1.0;                         ///< F > 1 shrinks the windows F times
-    std::string faults;                              ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
+    std::string faults{};                            ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
     unsigned seed = 1;
     std::size_t profiles = 0;                        ///< preload this many
 };

@@ -49,6 +49,8 @@ inline std::string join(const std::vector<std::string>& v) {
 inline constexpr boost::urls::grammar::lut_chars query_chars =
     boost::urls::unreserved_chars + boost::urls::grammar::lut_chars("!$'()*,;:@/");
 
+inline std::string query_encode(std::string_view s) { return boost::urls::encode(s, query_chars); }
+
 /// Expands "{id}" in a path template, percent-encoding the id as one segment.
 inline std::string expand_path(std::string_view path, std::string_view id) {
     auto pos = path.find("{id}");
@@ -114,9 +116,9 @@ public:
     void add(std::string_view key, std::string_view value) {
         target_ += has_query_ ? '&' : '?';
         has_query_ = true;
-        target_ += boost::urls::encode(key, query_chars);
+        target_ += query_encode(key);
         target_ += '=';
-        target_ += boost::urls::encode(value, query_chars);
+        target_ += query_encode(value);
     }
 
     const std::string& error() const noexcept { return error_; }

@@ -26,7 +26,7 @@ struct backoff_options {
 struct retry_options {
     unsigned max_attempts = 5;                      ///< first try included; 1 disables retries
     std::chrono::milliseconds max_elapsed{120'000}; ///< no retry would start after this
-    backoff_options backoff;
+    backoff_options backoff{};
     /// A Retry-After longer than this is not waited for (e.g. a daily cap):
     /// the call fails with rate_limited and its diagnostics carry the value.
     std::chrono::seconds max_retry_after{60};

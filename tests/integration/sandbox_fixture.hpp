@@ -1,0 +1,64 @@
+// A sandbox in this process and a client pointed at it.
+#pragma once
+
+#include "../sandbox/server.hpp"
+
+#include <klaviyo/klaviyo.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <exception>
+#include <memory>
+
+namespace ktest {
+
+struct sandbox_fixture {
+    std::unique_ptr<sandbox::server> sandbox;
+    boost::asio::io_context ioc;
+    std::unique_ptr<klaviyo::client> client;
+
+    explicit sandbox_fixture(sandbox::options so = {}, klaviyo::client_options co = {}) {
+        so.api_keys = {"pk_TESTSECRET_sandbox_key"};
+        sandbox = std::make_unique<sandbox::server>(so);
+        sandbox->start();
+        co.base_url = sandbox->base_url();
+        if (so.tls) co.transport.ca_pem = sandbox->ca_pem();
+        client = std::make_unique<klaviyo::client>(ioc.get_executor(), klaviyo::api_key(so.api_keys[0]), co);
+    }
+
+    template <class F>
+    void run(F&& body) {
+        std::exception_ptr failure;
+        boost::asio::co_spawn(ioc, std::forward<F>(body), [&](std::exception_ptr e) { failure = e; });
+        ioc.run();
+        ioc.restart();
+        if (failure) std::rethrow_exception(failure);
+    }
+
+    /// Sends a hand-made request to the sandbox, bypassing the client's checks.
+    klaviyo::http_response raw(klaviyo::http_request req) {
+        req.origin = client->origin();
+        klaviyo::http_response out;
+        klaviyo::error_code ec;
+        client->transport().async_send(req, std::chrono::seconds(10), [&](klaviyo::error_code e, klaviyo::http_response r) {
+            ec = e;
+            out = std::move(r);
+        });
+        ioc.run();
+        ioc.restart();
+        if (ec) throw boost::system::system_error(ec);
+        return out;
+    }
+
+    /// A request as the client would send it, to be spoiled by a test.
+    klaviyo::http_request good_request(klaviyo::http_method m, std::string target, std::string body = {}) {
+        klaviyo::detail::request_plan plan;
+        plan.method = m;
+        plan.target = std::move(target);
+        plan.body = std::move(body);
+        return client->make_request(plan);
+    }
+};
+
+} // namespace ktest
