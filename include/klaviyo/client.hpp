@@ -41,14 +41,16 @@ inline klaviyo::origin parse_base_url(std::string_view base_url) {
     if (!r) throw std::invalid_argument("klaviyo: base_url is not a valid absolute URL");
     klaviyo::origin o;
     auto scheme = r->scheme();
-    if (scheme == "https") o.tls = true;
-    else if (scheme == "http") o.tls = false;
-    else throw std::invalid_argument("klaviyo: base_url scheme must be https (or http for loopback)");
+    if (scheme == "https")
+        o.tls = true;
+    else if (scheme == "http")
+        o.tls = false;
+    else
+        throw std::invalid_argument("klaviyo: base_url scheme must be https (or http for loopback)");
     o.host = std::string(r->encoded_host());
     if (o.host.empty()) throw std::invalid_argument("klaviyo: base_url has no host");
     o.port = r->has_port() ? static_cast<std::uint16_t>(r->port_number()) : (o.tls ? 443 : 80);
-    if (!o.tls && o.host != "127.0.0.1" && o.host != "localhost" && o.host != "[::1]" &&
-        o.host.rfind("127.", 0) != 0)
+    if (!o.tls && o.host != "127.0.0.1" && o.host != "localhost" && o.host != "[::1]" && o.host.rfind("127.", 0) != 0)
         throw std::invalid_argument("klaviyo: plain http is allowed only for loopback hosts");
     return o;
 }
@@ -106,20 +108,33 @@ public:
     // non-trivial argument twice when the call is co_awaited. The short
     // overloads below build the defaults outside the caller's coroutine.
 
-    template <class R> auto async_get(std::string id) { return async_get<R>(std::move(id), get_options{}); }
-    template <class R> auto async_list() { return async_list<R>(list_options{}); }
-    template <class R> auto async_create(typename R::create_type in) {
+    template <class R>
+    auto async_get(std::string id) {
+        return async_get<R>(std::move(id), get_options{});
+    }
+    template <class R>
+    auto async_list() {
+        return async_list<R>(list_options{});
+    }
+    template <class R>
+    auto async_create(typename R::create_type in) {
         return async_create<R>(std::move(in), write_options{});
     }
-    template <class R> auto async_update(std::string id, typename R::update_type in) {
+    template <class R>
+    auto async_update(std::string id, typename R::update_type in) {
         return async_update<R>(std::move(id), std::move(in), write_options{});
     }
     auto async_create_or_update_profile(profile_upsert in) {
         return async_create_or_update_profile(std::move(in), write_options{});
     }
-    template <class R> auto pages() { return pages<R>(list_options{}); }
-    template <class R> auto items() { return items<R>(list_options{}); }
-
+    template <class R>
+    auto pages() {
+        return pages<R>(list_options{});
+    }
+    template <class R>
+    auto items() {
+        return items<R>(list_options{});
+    }
 
     /// Reads one resource by id. Completes with `(error_code, document<R::attributes_type>)`.
     template <class R, class Token = default_token>
@@ -315,7 +330,7 @@ private:
 
     template <class R>
     asio::experimental::generator<typename R::list_operation::result_type> page_generator(asio::any_io_executor,
-                                                                                        detail::request_plan first) {
+                                                                                          detail::request_plan first) {
         using op = typename R::list_operation;
         using page_t = typename op::result_type;
         page_t page = co_await async_execute<page_t>(std::move(first), with_diagnostics(asio::deferred));

@@ -62,10 +62,14 @@ using default_token = with_diagnostics_t<asio::use_awaitable_t<>>;
 
 namespace detail {
 
-template <class T> struct is_with_diagnostics : std::false_type {};
-template <class T> struct is_with_diagnostics<with_diagnostics_t<T>> : std::true_type {};
-template <class T> struct is_capture_diagnostics : std::false_type {};
-template <class T> struct is_capture_diagnostics<capture_diagnostics_t<T>> : std::true_type {};
+template <class T>
+struct is_with_diagnostics : std::false_type {};
+template <class T>
+struct is_with_diagnostics<with_diagnostics_t<T>> : std::true_type {};
+template <class T>
+struct is_capture_diagnostics : std::false_type {};
+template <class T>
+struct is_capture_diagnostics<capture_diagnostics_t<T>> : std::true_type {};
 
 /// Turns what an operation body threw into (error_code, diagnostics).
 inline error_code to_error_code(std::exception_ptr ep, diagnostics* diag) {
@@ -108,8 +112,8 @@ auto launch(const Executor& ex, Body&& body, Token&& token) {
                 auto hex = asio::get_associated_executor(handler, ex);
                 asio::co_spawn(ex, std::move(body),
                                asio::bind_cancellation_slot(
-                                   slot, asio::bind_executor(hex, [h = std::move(handler), diag](
-                                                                      std::exception_ptr ep, Result r) mutable {
+                                   slot, asio::bind_executor(hex, [h = std::move(handler), diag](std::exception_ptr ep,
+                                                                                                 Result r) mutable {
                                        error_code ec = to_error_code(ep, diag);
                                        std::move(h)(ec, std::move(r));
                                    })));

@@ -24,20 +24,20 @@ enum class errc {
     invalid_argument = 1, ///< bad input; diagnostics::message names the field
     host_not_allowed,     ///< a URL pointed away from the configured base host
     // The API answered with an error status.
-    bad_request,          ///< 400
-    unauthorized,         ///< 401
-    forbidden,            ///< 403
-    not_found,            ///< 404
-    conflict,             ///< 409 (see diagnostics::duplicate_profile_id)
-    rate_limited,         ///< 429, after retries were exhausted
-    server_error,         ///< 5xx, after retries were exhausted (or not retried)
-    http_error,           ///< any other non-2xx status
+    bad_request,  ///< 400
+    unauthorized, ///< 401
+    forbidden,    ///< 403
+    not_found,    ///< 404
+    conflict,     ///< 409 (see diagnostics::duplicate_profile_id)
+    rate_limited, ///< 429, after retries were exhausted
+    server_error, ///< 5xx, after retries were exhausted (or not retried)
+    http_error,   ///< any other non-2xx status
     // Transport.
-    connect_failed,       ///< the request was never sent (resolve, connect, TLS, write)
-    connection_lost,      ///< the request was sent but no complete response arrived
-    timeout,              ///< the per-request deadline passed
-    malformed_response,   ///< the response was not the JSON:API document expected
-    pool_full,            ///< a bounded wait queue was full
+    connect_failed,     ///< the request was never sent (resolve, connect, TLS, write)
+    connection_lost,    ///< the request was sent but no complete response arrived
+    timeout,            ///< the per-request deadline passed
+    malformed_response, ///< the response was not the JSON:API document expected
+    pool_full,          ///< a bounded wait queue was full
 };
 
 namespace detail {
@@ -46,21 +46,36 @@ public:
     const char* name() const noexcept override { return "klaviyo"; }
     std::string message(int ev) const override {
         switch (static_cast<errc>(ev)) {
-        case errc::invalid_argument: return "invalid argument";
-        case errc::host_not_allowed: return "URL host is not the configured Klaviyo host";
-        case errc::bad_request: return "bad request (HTTP 400)";
-        case errc::unauthorized: return "unauthorized (HTTP 401)";
-        case errc::forbidden: return "forbidden (HTTP 403)";
-        case errc::not_found: return "not found (HTTP 404)";
-        case errc::conflict: return "conflict (HTTP 409)";
-        case errc::rate_limited: return "rate limited (HTTP 429)";
-        case errc::server_error: return "server error (HTTP 5xx)";
-        case errc::http_error: return "unexpected HTTP status";
-        case errc::connect_failed: return "could not connect or send the request";
-        case errc::connection_lost: return "connection lost before a complete response";
-        case errc::timeout: return "request deadline exceeded";
-        case errc::malformed_response: return "malformed response";
-        case errc::pool_full: return "wait queue is full";
+        case errc::invalid_argument:
+            return "invalid argument";
+        case errc::host_not_allowed:
+            return "URL host is not the configured Klaviyo host";
+        case errc::bad_request:
+            return "bad request (HTTP 400)";
+        case errc::unauthorized:
+            return "unauthorized (HTTP 401)";
+        case errc::forbidden:
+            return "forbidden (HTTP 403)";
+        case errc::not_found:
+            return "not found (HTTP 404)";
+        case errc::conflict:
+            return "conflict (HTTP 409)";
+        case errc::rate_limited:
+            return "rate limited (HTTP 429)";
+        case errc::server_error:
+            return "server error (HTTP 5xx)";
+        case errc::http_error:
+            return "unexpected HTTP status";
+        case errc::connect_failed:
+            return "could not connect or send the request";
+        case errc::connection_lost:
+            return "connection lost before a complete response";
+        case errc::timeout:
+            return "request deadline exceeded";
+        case errc::malformed_response:
+            return "malformed response";
+        case errc::pool_full:
+            return "wait queue is full";
         }
         return "unknown klaviyo error";
     }
@@ -72,20 +87,25 @@ inline const boost::system::error_category& error_category() noexcept {
     return instance;
 }
 
-inline error_code make_error_code(errc e) noexcept {
-    return error_code(static_cast<int>(e), error_category());
-}
+inline error_code make_error_code(errc e) noexcept { return error_code(static_cast<int>(e), error_category()); }
 
 /// Maps an HTTP status (>= 300) to the errc that classifies it.
 constexpr errc errc_from_status(unsigned status) noexcept {
     switch (status) {
-    case 400: return errc::bad_request;
-    case 401: return errc::unauthorized;
-    case 403: return errc::forbidden;
-    case 404: return errc::not_found;
-    case 409: return errc::conflict;
-    case 429: return errc::rate_limited;
-    default: return status >= 500 && status < 600 ? errc::server_error : errc::http_error;
+    case 400:
+        return errc::bad_request;
+    case 401:
+        return errc::unauthorized;
+    case 403:
+        return errc::forbidden;
+    case 404:
+        return errc::not_found;
+    case 409:
+        return errc::conflict;
+    case 429:
+        return errc::rate_limited;
+    default:
+        return status >= 500 && status < 600 ? errc::server_error : errc::http_error;
     }
 }
 
@@ -106,11 +126,11 @@ struct error_object {
 /// contains credentials: it is built only from response bodies and our own
 /// texts, never from request headers.
 struct diagnostics {
-    unsigned http_status = 0;                 ///< 0 when no response arrived
-    std::vector<error_object> errors;         ///< Klaviyo's errors[]
+    unsigned http_status = 0;         ///< 0 when no response arrived
+    std::vector<error_object> errors; ///< Klaviyo's errors[]
     std::optional<std::chrono::seconds> retry_after;
-    std::string message;                      ///< client-side explanation (e.g. which field)
-    unsigned attempts = 0;                    ///< requests sent, retries included
+    std::string message;   ///< client-side explanation (e.g. which field)
+    unsigned attempts = 0; ///< requests sent, retries included
 
     void clear() { *this = diagnostics{}; }
 
@@ -118,8 +138,7 @@ struct diagnostics {
     std::optional<std::string> duplicate_profile_id() const {
         for (const auto& e : errors) {
             if (e.code != "duplicate_profile") continue;
-            if (auto it = e.meta.find("duplicate_profile_id");
-                it != e.meta.end() && it->value().is_string())
+            if (auto it = e.meta.find("duplicate_profile_id"); it != e.meta.end() && it->value().is_string())
                 return std::string(it->value().get_string());
         }
         return std::nullopt;

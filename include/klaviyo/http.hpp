@@ -19,11 +19,16 @@ enum class http_method { get, post, patch, put, del };
 
 constexpr std::string_view to_string(http_method m) noexcept {
     switch (m) {
-    case http_method::get: return "GET";
-    case http_method::post: return "POST";
-    case http_method::patch: return "PATCH";
-    case http_method::put: return "PUT";
-    case http_method::del: return "DELETE";
+    case http_method::get:
+        return "GET";
+    case http_method::post:
+        return "POST";
+    case http_method::patch:
+        return "PATCH";
+    case http_method::put:
+        return "PUT";
+    case http_method::del:
+        return "DELETE";
     }
     return "GET";
 }
@@ -57,8 +62,8 @@ inline std::string_view find_header(const header_list& headers, std::string_view
 struct http_request {
     http_method method = http_method::get;
     klaviyo::origin origin;
-    std::string target;       ///< path and query, already percent-encoded
-    header_list headers;      ///< everything but Host, Content-Length
+    std::string target;  ///< path and query, already percent-encoded
+    header_list headers; ///< everything but Host, Content-Length
     std::string body;
     /// True when sending the request twice has the effect of sending it once.
     /// Lets a transport replay a request whose pooled connection died under it.

@@ -22,9 +22,9 @@ public:
     constexpr nullable() = default;
     constexpr nullable(null_t) : state_(state::null) {}
     template <class U = T>
-        requires std::is_constructible_v<T, U&&> && (!std::is_same_v<std::remove_cvref_t<U>, nullable>) &&
-                 (!std::is_same_v<std::remove_cvref_t<U>, null_t>)
-    constexpr nullable(U&& v) : state_(state::value), value_(std::forward<U>(v)) {}
+    requires std::is_constructible_v<T, U&&> &&(!std::is_same_v<std::remove_cvref_t<U>, nullable>)&&(
+        !std::is_same_v<std::remove_cvref_t<U>, null_t>)constexpr nullable(U&& v)
+        : state_(state::value), value_(std::forward<U>(v)) {}
 
     constexpr bool is_absent() const noexcept { return state_ == state::absent; }
     constexpr bool is_null() const noexcept { return state_ == state::null; }
@@ -36,7 +36,10 @@ public:
     constexpr const T& operator*() const& { return *value_; }
     constexpr const T* operator->() const { return &*value_; }
 
-    void reset() noexcept { state_ = state::absent; value_.reset(); }
+    void reset() noexcept {
+        state_ = state::absent;
+        value_.reset();
+    }
 
     friend bool operator==(const nullable&, const nullable&) = default;
 

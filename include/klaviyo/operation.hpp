@@ -50,8 +50,24 @@ concept operation_descriptor = requires {
     { Op::max_page_size } -> std::convertible_to<std::size_t>;
 };
 
+/// The compile-time facts every operation states, as a base to derive from:
+///
+///     struct get_profile : operation<jsonapi::document<profile_attributes>, http_method::get,
+///                                    rate_limits::l, idempotency::idempotent> {
+///         static constexpr std::string_view operation_id = "get_profile";
+///         static constexpr std::string_view path = "/api/profiles/{id}";
+///     };
+template <class Result, http_method Method, rate_limit Rate, idempotency Idempotent, std::size_t MaxPageSize = 0>
+struct operation {
+    using result_type = Result;
+    static constexpr http_method method = Method;
+    static constexpr rate_limit rate = Rate;
+    static constexpr idempotency idempotent = Idempotent;
+    static constexpr std::size_t max_page_size = MaxPageSize;
+};
+
 template <class Op>
-concept paginated_operation = operation_descriptor<Op> && (Op::max_page_size > 0);
+concept paginated_operation = operation_descriptor<Op> &&(Op::max_page_size > 0);
 
 /// Sparse fieldsets, includes and additional fields an operation accepts,
 /// so that a typo is caught before sending rather than answered with a 400.

@@ -13,7 +13,7 @@ namespace klaviyo {
 /// Options of the HTTP transport (used by beast_transport).
 struct transport_options {
     std::size_t max_connections_per_host = 16;
-    std::size_t max_waiting_per_host = 100'000;    ///< calls queued for a connection before pool_full
+    std::size_t max_waiting_per_host = 100'000;     ///< calls queued for a connection before pool_full
     std::chrono::milliseconds idle_timeout{50'000}; ///< drop pooled connections idle this long
     bool verify_peer = true;                        ///< TLS: verify the certificate chain and host name
     std::string ca_file{};                          ///< TLS: trust this PEM file instead of the system store

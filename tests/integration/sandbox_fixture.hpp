@@ -41,10 +41,11 @@ struct sandbox_fixture {
         req.origin = client->origin();
         klaviyo::http_response out;
         klaviyo::error_code ec;
-        client->transport().async_send(req, std::chrono::seconds(10), [&](klaviyo::error_code e, klaviyo::http_response r) {
-            ec = e;
-            out = std::move(r);
-        });
+        client->transport().async_send(req, std::chrono::seconds(10),
+                                       [&](klaviyo::error_code e, klaviyo::http_response r) {
+                                           ec = e;
+                                           out = std::move(r);
+                                       });
         ioc.run();
         ioc.restart();
         if (ec) throw boost::system::system_error(ec);

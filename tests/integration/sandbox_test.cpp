@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(profile_crud_over_http_and_https) {
 
             auto updated = co_await f.client->async_update<profile>(id, u);
             BOOST_TEST(*updated.data.attributes.last_name == "Hopper");
-            BOOST_TEST(!updated.data.attributes.first_name.has_value()); // cleared by the explicit null
+            BOOST_TEST(!updated.data.attributes.first_name.has_value());         // cleared by the explicit null
             BOOST_TEST(*updated.data.attributes.phone_number == "+15005550006"); // absent: untouched
             BOOST_TEST(updated.data.attributes.properties->at("plan").as_string() == "pro");
             BOOST_TEST(updated.data.attributes.properties->at("skus").as_array().size() == 1u);
@@ -117,11 +117,10 @@ BOOST_AUTO_TEST_CASE(filter_and_sort_reach_the_sandbox) {
 
 BOOST_AUTO_TEST_CASE(retries_through_injected_429_503_and_resets) {
     // Reads only: every fault class may strike them and they must get through.
-    ktest::sandbox_fixture f(sandbox::options{.rate_limits = false, .faults = "503=0.15,429=0.1,reset=0.1", .seed = 7,
-                                              .profiles = 5},
-                             client_options{.retry = retry_options{.max_attempts = 10,
-                                                                   .backoff = backoff_options{.initial = 1ms,
-                                                                                              .max = 5ms}}});
+    ktest::sandbox_fixture f(
+        sandbox::options{.rate_limits = false, .faults = "503=0.15,429=0.1,reset=0.1", .seed = 7, .profiles = 5},
+        client_options{.retry =
+                           retry_options{.max_attempts = 10, .backoff = backoff_options{.initial = 1ms, .max = 5ms}}});
     // Injected 429s carry no Retry-After, so the short backoff applies.
     int ok = 0;
     f.run([&]() -> awaitable<void> {
@@ -227,8 +226,9 @@ BOOST_AUTO_TEST_CASE(bad_filters) {
         BOOST_TEST(errors_of(r).at("source").at("parameter").as_string() == "filter");
     }
     auto ok = f.raw(f.good_request(
-        http_method::get, "/api/profiles?filter=" + detail::query_encode(
-                                                        "and(equals(email,'a@b.co'),greater-than(created,2020-01-01T00:00:00Z))")));
+        http_method::get,
+        "/api/profiles?filter=" +
+            detail::query_encode("and(equals(email,'a@b.co'),greater-than(created,2020-01-01T00:00:00Z))")));
     BOOST_TEST(ok.status == 200u);
 }
 

@@ -26,10 +26,10 @@ struct filter_error : std::runtime_error {
 };
 
 struct filter_node {
-    std::string op;                     // equals, any, contains, ..., and
-    std::string field;                  // empty for and
-    json::value value;                  // empty for and
-    std::vector<filter_node> children;  // for and
+    std::string op;                    // equals, any, contains, ..., and
+    std::string field;                 // empty for and
+    json::value value;                 // empty for and
+    std::vector<filter_node> children; // for and
 };
 
 /// Which operators each field accepts, e.g. {"email", {"any","equals"}}.
@@ -131,8 +131,8 @@ inline void check_rules(const filter_node& n, const filter_rules& rules) {
         for (const auto& c : n.children) check_rules(c, rules);
         return;
     }
-    static const std::set<std::string> known = {"equals",       "any",           "contains",   "starts-with",
-                                                "ends-with",    "greater-than",  "less-than",  "greater-or-equal",
+    static const std::set<std::string> known = {"equals",        "any",          "contains",  "starts-with",
+                                                "ends-with",     "greater-than", "less-than", "greater-or-equal",
                                                 "less-or-equal", "has"};
     if (!known.count(n.op)) throw filter_error("Invalid filter provided: unknown operator '" + n.op + "'");
     for (const auto& [field, ops] : rules)
@@ -140,8 +140,7 @@ inline void check_rules(const filter_node& n, const filter_rules& rules) {
             if (!ops.count(n.op))
                 throw filter_error("Invalid filter provided: operator '" + n.op + "' is not supported for field '" +
                                    n.field + "'");
-            if (n.op == "any" && !n.value.is_array())
-                throw filter_error("Invalid filter provided: 'any' takes a list");
+            if (n.op == "any" && !n.value.is_array()) throw filter_error("Invalid filter provided: 'any' takes a list");
             return;
         }
     throw filter_error("Invalid filter provided: filtering on field '" + n.field + "' is not supported");

@@ -27,26 +27,38 @@ int main(int argc, char** argv) {
             return argv[++i];
         };
         try {
-            if (a == "--host") o.host = value();
-            else if (a == "--port") o.port = static_cast<std::uint16_t>(std::stoul(value()));
-            else if (a == "--tls") o.tls = true;
-            else if (a == "--ca-out") o.ca_out = value();
+            if (a == "--host")
+                o.host = value();
+            else if (a == "--port")
+                o.port = static_cast<std::uint16_t>(std::stoul(value()));
+            else if (a == "--tls")
+                o.tls = true;
+            else if (a == "--ca-out")
+                o.ca_out = value();
             else if (a == "--api-key") {
                 if (!keys_given) o.api_keys.clear();
                 keys_given = true;
                 o.api_keys.push_back(value());
-            } else if (a == "--request-log") o.request_log = value();
-            else if (a == "--faults") o.faults = value();
-            else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
+            } else if (a == "--request-log")
+                o.request_log = value();
+            else if (a == "--faults")
+                o.faults = value();
+            else if (a == "--seed")
+                o.seed = static_cast<unsigned>(std::stoul(value()));
             else if (a == "--rate-limits") {
                 auto v = value();
                 if (v != "on" && v != "off") usage("--rate-limits takes on or off");
                 o.rate_limits = v == "on";
-            } else if (a == "--time-scale") o.time_scale = std::stod(value());
-            else if (a == "--profiles") o.profiles = std::stoull(value());
-            else if (a == "--events") (void)std::stoull(value()); // events arrive with the events endpoints
-            else if (a == "--help" || a == "-h") usage("help");
-            else usage("unknown option " + a);
+            } else if (a == "--time-scale")
+                o.time_scale = std::stod(value());
+            else if (a == "--profiles")
+                o.profiles = std::stoull(value());
+            else if (a == "--events")
+                (void)std::stoull(value()); // events arrive with the events endpoints
+            else if (a == "--help" || a == "-h")
+                usage("help");
+            else
+                usage("unknown option " + a);
         } catch (const std::logic_error&) {
             usage("bad value for " + a);
         }

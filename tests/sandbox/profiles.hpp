@@ -6,7 +6,6 @@
 
 #include <boost/json/parse.hpp>
 
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -22,7 +21,7 @@ struct request_view {
     std::string_view method;
     std::string_view path;
     std::vector<std::pair<std::string, std::string>> params; // decoded
-    json::value body;                                         // null when none
+    json::value body;                                        // null when none
     std::size_t body_size = 0;
     std::string base_url;
 
@@ -68,10 +67,15 @@ public:
     // ------------------------------------------------------------ endpoints
 
     reply get_profiles(const request_view& r) {
-        static const std::set<std::string> allowed = {
-            "fields[profile]", "fields[push-token]", "fields[conversation]", "additional-fields[profile]",
-            "filter",          "include",            "page[cursor]",         "page[size]",
-            "sort"};
+        static const std::set<std::string> allowed = {"fields[profile]",
+                                                      "fields[push-token]",
+                                                      "fields[conversation]",
+                                                      "additional-fields[profile]",
+                                                      "filter",
+                                                      "include",
+                                                      "page[cursor]",
+                                                      "page[size]",
+                                                      "sort"};
         check_params(r, allowed);
         auto fields = profile_fields(r);
         auto additional = additional_fields(r);
@@ -129,9 +133,13 @@ public:
     }
 
     reply get_profile(const request_view& r, const std::string& id) {
-        static const std::set<std::string> allowed = {
-            "fields[profile]", "fields[list]", "fields[segment]", "fields[push-token]", "fields[conversation]",
-            "additional-fields[profile]", "include"};
+        static const std::set<std::string> allowed = {"fields[profile]",
+                                                      "fields[list]",
+                                                      "fields[segment]",
+                                                      "fields[push-token]",
+                                                      "fields[conversation]",
+                                                      "additional-fields[profile]",
+                                                      "include"};
         check_params(r, allowed);
         auto fields = profile_fields(r);
         auto additional = additional_fields(r);
@@ -152,7 +160,9 @@ public:
         auto attrs = attributes(data);
         check_identifiers(attrs, true);
         if (auto dup = find_by_identifiers(attrs)) {
-            api_failure f{409, "duplicate_profile", "Conflict.",
+            api_failure f{409,
+                          "duplicate_profile",
+                          "Conflict.",
                           "A profile already exists with one of these identifiers.",
                           {{"pointer", "/data/attributes"}}};
             f.meta = {{"duplicate_profile_id", *dup}};
@@ -170,14 +180,19 @@ public:
         const auto* did = data.if_contains("id");
         if (!did || !did->is_string()) throw bad_request("'id' is required", "/data/id");
         if (did->get_string() != id) {
-            throw api_failure{409, "conflict", "Conflict.",
-                              "The id in the body does not match the id in the URL.", {{"pointer", "/data/id"}}};
+            throw api_failure{409,
+                              "conflict",
+                              "Conflict.",
+                              "The id in the body does not match the id in the URL.",
+                              {{"pointer", "/data/id"}}};
         }
         auto& p = find(id);
         auto attrs = attributes(data);
         check_identifiers(attrs, false);
         if (auto dup = find_by_identifiers(attrs); dup && *dup != id) {
-            api_failure f{409, "duplicate_profile", "Conflict.",
+            api_failure f{409,
+                          "duplicate_profile",
+                          "Conflict.",
                           "A profile already exists with one of these identifiers.",
                           {{"pointer", "/data/attributes"}}};
             f.meta = {{"duplicate_profile_id", *dup}};
@@ -225,13 +240,12 @@ private:
         std::optional<json::value> kx;
     };
 
-    static constexpr const char* all_attributes[] = {"email", "phone_number", "external_id", "first_name",
-                                                     "last_name", "organization", "locale", "title", "image",
-                                                     "created", "updated", "last_event_date", "location",
-                                                     "properties"};
-    static constexpr const char* writable[] = {"email", "phone_number", "external_id", "first_name", "last_name",
-                                               "organization", "locale", "title", "image", "location",
-                                               "properties", "_kx"};
+    static constexpr const char* all_attributes[] = {
+        "email", "phone_number", "external_id", "first_name", "last_name",       "organization", "locale",
+        "title", "image",        "created",     "updated",    "last_event_date", "location",     "properties"};
+    static constexpr const char* writable[] = {"email",     "phone_number", "external_id", "first_name",
+                                               "last_name", "organization", "locale",      "title",
+                                               "image",     "location",     "properties",  "_kx"};
 
     std::string new_id() {
         static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -268,7 +282,10 @@ private:
     profile& find(const std::string& id) {
         auto it = profiles_.find(id);
         if (it == profiles_.end())
-            throw api_failure{404, "not_found", "Not found.", "A profile with id " + id + " does not exist.",
+            throw api_failure{404,
+                              "not_found",
+                              "Not found.",
+                              "A profile with id " + id + " does not exist.",
                               {{"pointer", "/data/id"}}};
         return it->second;
     }
@@ -308,7 +325,8 @@ private:
                         if (!arr.is_array()) arr = arr.is_null() ? json::array{} : json::array{arr};
                         if (v.is_array())
                             for (const auto& x : v.get_array()) arr.get_array().push_back(x);
-                        else arr.get_array().push_back(v);
+                        else
+                            arr.get_array().push_back(v);
                     }
                 if (const auto* un = ops.if_contains("unappend"); un && un->is_object())
                     for (const auto& [k, v] : un->get_object())
@@ -317,7 +335,8 @@ private:
                             a.erase(std::remove(a.begin(), a.end(), v), a.end());
                         }
                 if (const auto* us = ops.if_contains("unset")) {
-                    if (us->is_string()) props.erase(us->get_string());
+                    if (us->is_string())
+                        props.erase(us->get_string());
                     else if (us->is_array())
                         for (const auto& k : us->get_array())
                             if (k.is_string()) props.erase(k.get_string());
@@ -342,27 +361,30 @@ private:
     json::object render(const profile& p, const std::string& base, const std::vector<std::string>& fields,
                         const std::set<std::string>& additional) const {
         json::object attrs;
-        if (fields.empty()) attrs = p.attributes;
+        if (fields.empty())
+            attrs = p.attributes;
         else
             for (const auto& f : fields)
                 if (const auto* v = p.attributes.if_contains(f)) attrs[f] = *v;
         if (additional.count("subscriptions"))
-            attrs["subscriptions"] = json::object{
-                {"email", json::object{{"marketing", json::object{{"can_receive_email_marketing", false},
-                                                                  {"consent", "NEVER_SUBSCRIBED"},
-                                                                  {"consent_timestamp", nullptr},
-                                                                  {"last_updated", nullptr},
-                                                                  {"method", nullptr},
-                                                                  {"method_detail", nullptr},
-                                                                  {"custom_method_detail", nullptr},
-                                                                  {"double_optin", nullptr},
-                                                                  {"suppression", json::array{}},
-                                                                  {"list_suppressions", json::array{}}}}}},
-                {"sms", nullptr},
-                {"mobile_push", nullptr}};
+            attrs["subscriptions"] =
+                json::object{{"email", json::object{{"marketing", json::object{{"can_receive_email_marketing", false},
+                                                                               {"consent", "NEVER_SUBSCRIBED"},
+                                                                               {"consent_timestamp", nullptr},
+                                                                               {"last_updated", nullptr},
+                                                                               {"method", nullptr},
+                                                                               {"method_detail", nullptr},
+                                                                               {"custom_method_detail", nullptr},
+                                                                               {"double_optin", nullptr},
+                                                                               {"suppression", json::array{}},
+                                                                               {"list_suppressions", json::array{}}}}}},
+                             {"sms", nullptr},
+                             {"mobile_push", nullptr}};
         if (additional.count("predictive_analytics"))
-            attrs["predictive_analytics"] = json::object{{"historic_clv", nullptr}, {"predicted_clv", nullptr},
-                                                         {"total_clv", nullptr}, {"churn_probability", nullptr}};
+            attrs["predictive_analytics"] = json::object{{"historic_clv", nullptr},
+                                                         {"predicted_clv", nullptr},
+                                                         {"total_clv", nullptr},
+                                                         {"churn_probability", nullptr}};
         std::string self = base + "/api/profiles/" + p.id + "/";
         auto rel = [&](const char* name) {
             return json::object{{"links", json::object{{"self", self + "relationships/" + name + "/"},
@@ -386,16 +408,29 @@ private:
     }
 
     static std::vector<std::string> profile_fields(const request_view& r) {
-        static const std::set<std::string> top = {"created", "email", "external_id", "first_name", "id",
-                                                  "image", "last_event_date", "last_name", "locale", "location",
-                                                  "organization", "phone_number", "predictive_analytics",
-                                                  "properties", "subscriptions", "title", "updated"};
+        static const std::set<std::string> top = {"created",
+                                                  "email",
+                                                  "external_id",
+                                                  "first_name",
+                                                  "id",
+                                                  "image",
+                                                  "last_event_date",
+                                                  "last_name",
+                                                  "locale",
+                                                  "location",
+                                                  "organization",
+                                                  "phone_number",
+                                                  "predictive_analytics",
+                                                  "properties",
+                                                  "subscriptions",
+                                                  "title",
+                                                  "updated"};
         std::vector<std::string> out;
         if (auto* f = r.param("fields[profile]"))
             for (auto& name : split_csv(*f)) {
                 auto root = name.substr(0, name.find('.'));
-                if (!top.count(root) || (root != name && root != "location" && root != "subscriptions" &&
-                                         root != "predictive_analytics"))
+                if (!top.count(root) ||
+                    (root != name && root != "location" && root != "subscriptions" && root != "predictive_analytics"))
                     throw bad_parameter("'" + name + "' is not a valid field for the resource 'profile'",
                                         "fields[profile]");
                 out.push_back(root);
@@ -448,14 +483,20 @@ private:
     static const json::object& data_object(const request_view& r, std::string_view type) {
         if (!r.body.is_object()) throw bad_request("The request body must be a JSON object", "/");
         if (r.body_size > payload_limit)
-            throw api_failure{413, "payload_too_large", "Payload too large.",
-                              "The maximum allowed payload size is 100KB.", {{"pointer", "/"}}};
+            throw api_failure{413,
+                              "payload_too_large",
+                              "Payload too large.",
+                              "The maximum allowed payload size is 100KB.",
+                              {{"pointer", "/"}}};
         const auto* d = r.body.get_object().if_contains("data");
         if (!d || !d->is_object()) throw bad_request("'data' is required and must be an object", "/data");
         const auto* t = d->get_object().if_contains("type");
         if (!t || !t->is_string() || t->get_string() != type)
-            throw api_failure{409, "conflict", "Conflict.",
-                              "The type in the body must be '" + std::string(type) + "'.", {{"pointer", "/data/type"}}};
+            throw api_failure{409,
+                              "conflict",
+                              "Conflict.",
+                              "The type in the body must be '" + std::string(type) + "'.",
+                              {{"pointer", "/data/type"}}};
         return d->get_object();
     }
 
@@ -466,10 +507,12 @@ private:
         for (const auto& [k, v] : a->get_object()) {
             bool known = std::any_of(std::begin(writable), std::end(writable), [&](const char* w) { return k == w; });
             if (!known)
-                throw bad_request("'" + std::string(k) + "' is not a valid attribute", "/data/attributes/" + std::string(k));
+                throw bad_request("'" + std::string(k) + "' is not a valid attribute",
+                                  "/data/attributes/" + std::string(k));
             if (k == "properties" || k == "location") {
                 if (!v.is_object() && !v.is_null())
-                    throw bad_request("'" + std::string(k) + "' must be an object", "/data/attributes/" + std::string(k));
+                    throw bad_request("'" + std::string(k) + "' must be an object",
+                                      "/data/attributes/" + std::string(k));
             } else if (!v.is_string() && !v.is_null()) {
                 throw bad_request("'" + std::string(k) + "' must be a string", "/data/attributes/" + std::string(k));
             }
@@ -509,7 +552,8 @@ inline std::string profile_store::page_link(const request_view& r, std::optional
     };
     for (const auto& [k, v] : r.params)
         if (k != "page[cursor]") add(k, v);
-    if (offset && *offset > 0) add("page[cursor]", make_cursor(*offset));
+    if (offset && *offset > 0)
+        add("page[cursor]", make_cursor(*offset));
     else if (!offset)
         if (auto* c = r.param("page[cursor]")) add("page[cursor]", *c);
     return link;

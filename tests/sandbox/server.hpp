@@ -58,10 +58,10 @@ struct options {
     std::vector<std::string> api_keys{"pk_sandbox"}; ///< accepted private keys
     std::string request_log{};                       ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
     bool rate_limits = true;
-    double time_scale = 1.0;                         ///< F > 1 shrinks the windows F times
-    std::string faults{};                            ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
+    double time_scale = 1.0; ///< F > 1 shrinks the windows F times
+    std::string faults{};    ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
     unsigned seed = 1;
-    std::size_t profiles = 0;                        ///< preload this many
+    std::size_t profiles = 0; ///< preload this many
 };
 
 /// Burst (per second) and steady (per minute) limits of one operation.
@@ -242,8 +242,8 @@ private:
 
     /// The whole request pipeline but for I/O. `truncate` is set when a
     /// fault says to cut the response after the write was applied.
-    http::response<http::string_body> handle(const http::request<http::string_body>& req, bool& reset,
-                                            bool& truncate, std::chrono::milliseconds& delay) {
+    http::response<http::string_body> handle(const http::request<http::string_body>& req, bool& reset, bool& truncate,
+                                             std::chrono::milliseconds& delay) {
         ++stats_.requests;
         http::response<http::string_body> res{http::status::ok, 11};
         res.set(http::field::content_type, "application/vnd.api+json");
@@ -266,34 +266,56 @@ private:
             auto auth = req[http::field::authorization];
             std::string credential;
             if (auth.empty())
-                throw api_failure{401, "not_authenticated", "Authentication credentials were not provided.",
-                                  "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.", {}};
+                throw api_failure{401,
+                                  "not_authenticated",
+                                  "Authentication credentials were not provided.",
+                                  "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
+                                  {}};
             if (auth.substr(0, 16) == "Klaviyo-API-Key ") {
                 credential = std::string(auth.substr(16));
                 if (std::find(opts_.api_keys.begin(), opts_.api_keys.end(), credential) == opts_.api_keys.end())
-                    throw api_failure{401, "not_authenticated", "Incorrect authentication credentials.",
-                                      "Incorrect authentication credentials.", {}};
+                    throw api_failure{401,
+                                      "not_authenticated",
+                                      "Incorrect authentication credentials.",
+                                      "Incorrect authentication credentials.",
+                                      {}};
             } else {
-                throw api_failure{401, "not_authenticated", "Incorrect authentication credentials.",
-                                  "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.", {}};
+                throw api_failure{401,
+                                  "not_authenticated",
+                                  "Incorrect authentication credentials.",
+                                  "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
+                                  {}};
             }
             auto rev = req["revision"];
             if (rev.empty())
-                throw api_failure{400, "missing_revision", "Missing revision header.",
-                                  "The 'revision' header is required.", {{"header", "revision"}}};
+                throw api_failure{400,
+                                  "missing_revision",
+                                  "Missing revision header.",
+                                  "The 'revision' header is required.",
+                                  {{"header", "revision"}}};
             if (!valid_revision(rev))
-                throw api_failure{400, "invalid_revision", "Invalid revision.",
-                                  "'" + std::string(rev) + "' is not a valid revision.", {{"header", "revision"}}};
+                throw api_failure{400,
+                                  "invalid_revision",
+                                  "Invalid revision.",
+                                  "'" + std::string(rev) + "' is not a valid revision.",
+                                  {{"header", "revision"}}};
             auto accept = req[http::field::accept];
             if (!accept.empty() && accept.find("application/vnd.api+json") == std::string_view::npos &&
-                accept.find("application/json") == std::string_view::npos && accept.find("*/*") == std::string_view::npos)
-                throw api_failure{406, "not_acceptable", "Not acceptable.",
-                                  "Accept must allow application/vnd.api+json.", {{"header", "accept"}}};
+                accept.find("application/json") == std::string_view::npos &&
+                accept.find("*/*") == std::string_view::npos)
+                throw api_failure{406,
+                                  "not_acceptable",
+                                  "Not acceptable.",
+                                  "Accept must allow application/vnd.api+json.",
+                                  {{"header", "accept"}}};
             if (!req.body().empty()) {
                 auto ct = req[http::field::content_type];
                 if (ct.substr(0, 24) != "application/vnd.api+json" && ct.substr(0, 16) != "application/json")
-                    throw api_failure{415, "unsupported_media_type", "Unsupported media type.",
-                                      "Content-Type must be application/vnd.api+json.", {{"header", "content-type"}}};
+                    throw api_failure{415,
+                                      "unsupported_media_type",
+                                      "Unsupported media type.",
+                                      "Content-Type must be application/vnd.api+json.",
+                                      {{"header", "content-type"}}};
                 boost::system::error_code ec;
                 view.body = json::parse(req.body(), ec);
                 if (ec) throw bad_request("The request body is not valid JSON", "/");
@@ -312,16 +334,20 @@ private:
                     }
                 }
             if (!rt)
-                throw api_failure{path_known ? 405u : 404u, path_known ? "method_not_allowed" : "not_found",
+                throw api_failure{path_known ? 405u : 404u,
+                                  path_known ? "method_not_allowed" : "not_found",
                                   path_known ? "Method not allowed." : "Not found.",
-                                  std::string(req.method_string()) + " " + path + " does not exist.", {}};
+                                  std::string(req.method_string()) + " " + path + " does not exist.",
+                                  {}};
 
             if (opts_.rate_limits) {
                 limits lim = rt->rate_for ? rt->rate_for(view) : rt->rate;
                 if (auto retry = admit(credential, rt->operation_id, lim, res)) {
                     ++stats_.throttled;
                     res.set(http::field::retry_after, std::to_string(*retry));
-                    throw api_failure{429, "throttled", "Request was throttled.",
+                    throw api_failure{429,
+                                      "throttled",
+                                      "Request was throttled.",
                                       "Request was throttled. Expected available in " + std::to_string(*retry) +
                                           " second" + (*retry == 1 ? "" : "s") + ".",
                                       {{"pointer", "/data"}}};
@@ -335,13 +361,17 @@ private:
                     reset = true;
                     return res;
                 }
-                if (*f == "delay") delay = std::chrono::milliseconds(faults_.delay_ms);
-                else if (*f == "truncate") truncate = true;
+                if (*f == "delay")
+                    delay = std::chrono::milliseconds(faults_.delay_ms);
+                else if (*f == "truncate")
+                    truncate = true;
                 else {
                     unsigned status = static_cast<unsigned>(std::stoul(*f));
-                    throw api_failure{status, status == 429 ? "throttled" : "error",
+                    throw api_failure{status,
+                                      status == 429 ? "throttled" : "error",
                                       status == 429 ? "Request was throttled." : "A server error occurred.",
-                                      "Injected fault.", {}};
+                                      "Injected fault.",
+                                      {}};
                 }
             }
             reply out = rt->handle(*this, view, id);
@@ -392,7 +422,8 @@ private:
         char buf[40];
         std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-a%03x-%012llx", static_cast<unsigned>(rng_()),
                       static_cast<unsigned>(rng_() & 0xffff), static_cast<unsigned>(rng_() & 0xfff),
-                      static_cast<unsigned>(rng_() & 0xfff), static_cast<unsigned long long>(rng_()) & 0xffffffffffffULL);
+                      static_cast<unsigned>(rng_() & 0xfff),
+                      static_cast<unsigned long long>(rng_()) & 0xffffffffffffULL);
         return buf;
     }
 
@@ -422,8 +453,10 @@ private:
             if (ec) co_return;
             ++stats_.connections;
             sock.set_option(asio::ip::tcp::no_delay(true));
-            if (opts_.tls) asio::co_spawn(ioc_, tls_session(std::move(sock)), asio::detached);
-            else asio::co_spawn(ioc_, plain_session(beast::tcp_stream(std::move(sock))), asio::detached);
+            if (opts_.tls)
+                asio::co_spawn(ioc_, tls_session(std::move(sock)), asio::detached);
+            else
+                asio::co_spawn(ioc_, plain_session(beast::tcp_stream(std::move(sock))), asio::detached);
         }
     }
 

@@ -37,7 +37,7 @@ inline api_failure bad_parameter(std::string detail, std::string parameter) {
 }
 
 inline std::string error_body(const api_failure& f, std::string_view id) {
-    json::object e{{"id", id},         {"status", f.status}, {"code", f.code}, {"title", f.title},
+    json::object e{{"id", id},           {"status", f.status}, {"code", f.code},          {"title", f.title},
                    {"detail", f.detail}, {"source", f.source}, {"links", json::object{}}, {"meta", f.meta}};
     return json::serialize(json::object{{"errors", json::array{e}}});
 }

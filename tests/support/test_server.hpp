@@ -72,8 +72,10 @@ private:
             auto [ec, sock] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
             if (ec) co_return;
             ++connections;
-            if (opts_.tls) asio::co_spawn(ioc_, tls_session(std::move(sock)), asio::detached);
-            else asio::co_spawn(ioc_, session(beast::tcp_stream(std::move(sock))), asio::detached);
+            if (opts_.tls)
+                asio::co_spawn(ioc_, tls_session(std::move(sock)), asio::detached);
+            else
+                asio::co_spawn(ioc_, session(beast::tcp_stream(std::move(sock))), asio::detached);
         }
     }
 

@@ -174,9 +174,7 @@ BOOST_AUTO_TEST_CASE(connection_errors_retry_by_what_was_sent) {
     // Never sent: safe to retry a create.
     fixture f;
     f.mock().fail(make_error_code(errc::connect_failed)).respond(201, ktest::profile_doc("1", "a@b.co"));
-    ktest::run(f, [&]() -> awaitable<void> {
-        co_await f.client.async_create<profile>(ab);
-    });
+    ktest::run(f, [&]() -> awaitable<void> { co_await f.client.async_create<profile>(ab); });
     BOOST_TEST(f.mock().requests().size() == 2u);
     // Sent, answer lost: a create is not repeated, a read is.
     fixture g;
@@ -240,8 +238,8 @@ BOOST_AUTO_TEST_CASE(cancellation_by_awaitable_operator) {
     f.mock().hang();
     ktest::run(f, [&]() -> awaitable<void> {
         asio::steady_timer t(f.ioc, 5ms);
-        auto r = co_await (f.client.async_get<profile>("1", {}, asio::use_awaitable) ||
-                           t.async_wait(asio::use_awaitable));
+        auto r =
+            co_await (f.client.async_get<profile>("1", {}, asio::use_awaitable) || t.async_wait(asio::use_awaitable));
         BOOST_TEST(r.index() == 1u); // the timer won; the call was cancelled
     });
 }
@@ -283,8 +281,8 @@ BOOST_AUTO_TEST_CASE(no_secret_in_any_error_text) {
             try {
                 co_await f.client.async_create<profile>(ab);
             } catch (const api_error& e) {
-                std::string text = e.what() + std::string("|") + e.diagnostics().summary() + "|" +
-                                   e.code().message() + "|" + e.diagnostics().message;
+                std::string text = e.what() + std::string("|") + e.diagnostics().summary() + "|" + e.code().message() +
+                                   "|" + e.diagnostics().message;
                 BOOST_TEST(text.find(ktest::test_key) == std::string::npos);
                 BOOST_TEST(text.find("TESTSECRET") == std::string::npos);
             }

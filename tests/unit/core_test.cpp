@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(retry_after_wins_and_budgets_hold) {
     retry_options r;
     attempt_outcome o{make_error_code(errc::rate_limited), 429, 7s};
     BOOST_TEST(next_retry_delay(r, o, false, 1, 0ms, rng)->count() == 7000);
-    BOOST_TEST(!next_retry_delay(r, o, false, r.max_attempts, 0ms, rng)); // attempts exhausted
+    BOOST_TEST(!next_retry_delay(r, o, false, r.max_attempts, 0ms, rng));   // attempts exhausted
     BOOST_TEST(!next_retry_delay(r, o, false, 1, r.max_elapsed - 1s, rng)); // would pass the time budget
     o.retry_after = std::chrono::hours(20);                                 // a daily cap
     BOOST_TEST(!next_retry_delay(r, o, false, 1, 0ms, rng));

@@ -34,8 +34,8 @@ struct fixture {
 };
 
 inline std::string profile_json(std::string_view id, std::string_view email) {
-    return std::string(R"({"type":"profile","id":")") + std::string(id) +
-           R"(","attributes":{"email":")" + std::string(email) +
+    return std::string(R"({"type":"profile","id":")") + std::string(id) + R"(","attributes":{"email":")" +
+           std::string(email) +
            R"(","first_name":"Ada","location":{"city":"London","latitude":"51.5","longitude":-0.12}},)" +
            R"("links":{"self":"https://a.klaviyo.com/api/profiles/)" + std::string(id) + R"(/"}})";
 }

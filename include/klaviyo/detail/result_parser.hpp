@@ -7,7 +7,8 @@
 
 namespace klaviyo::detail {
 
-template <class Result> struct result_parser;
+template <class Result>
+struct result_parser;
 
 template <class A>
 struct result_parser<jsonapi::document<A>> {

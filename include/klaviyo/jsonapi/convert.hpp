@@ -42,12 +42,18 @@ private:
 
 namespace detail {
 
-template <class T> struct is_optional : std::false_type {};
-template <class T> struct is_optional<std::optional<T>> : std::true_type {};
-template <class T> struct is_nullable : std::false_type {};
-template <class T> struct is_nullable<nullable<T>> : std::true_type {};
-template <class T> struct is_vector : std::false_type {};
-template <class T, class A> struct is_vector<std::vector<T, A>> : std::true_type {};
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+template <class T>
+struct is_nullable : std::false_type {};
+template <class T>
+struct is_nullable<nullable<T>> : std::true_type {};
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
 
 template <class T>
 concept described = boost::describe::has_describe_members<T>::value;
@@ -61,30 +67,38 @@ inline std::string join_path(std::string_view base, std::string_view member) {
 
 } // namespace detail
 
-template <class T> void from_json(const json::value& v, T& out, std::string_view path);
+template <class T>
+void from_json(const json::value& v, T& out, std::string_view path);
 
 namespace detail {
 
 inline void read_number(const json::value& v, double& out, std::string_view path) {
-    if (v.is_double()) out = v.get_double();
-    else if (v.is_int64()) out = static_cast<double>(v.get_int64());
-    else if (v.is_uint64()) out = static_cast<double>(v.get_uint64());
+    if (v.is_double())
+        out = v.get_double();
+    else if (v.is_int64())
+        out = static_cast<double>(v.get_int64());
+    else if (v.is_uint64())
+        out = static_cast<double>(v.get_uint64());
     else if (v.is_string()) {
         // Klaviyo sends some coordinates as strings; accept them.
         auto s = v.get_string();
         auto r = std::from_chars(s.data(), s.data() + s.size(), out);
         if (r.ec != std::errc() || r.ptr != s.data() + s.size())
             throw conversion_error(std::string(path), "expected a number");
-    } else throw conversion_error(std::string(path), "expected a number");
+    } else
+        throw conversion_error(std::string(path), "expected a number");
 }
 
 template <class Int>
 void read_integer(const json::value& v, Int& out, std::string_view path) {
-    if (v.is_int64()) out = static_cast<Int>(v.get_int64());
-    else if (v.is_uint64()) out = static_cast<Int>(v.get_uint64());
+    if (v.is_int64())
+        out = static_cast<Int>(v.get_int64());
+    else if (v.is_uint64())
+        out = static_cast<Int>(v.get_uint64());
     else if (v.is_double() && v.get_double() == static_cast<double>(static_cast<Int>(v.get_double())))
         out = static_cast<Int>(v.get_double());
-    else throw conversion_error(std::string(path), "expected an integer");
+    else
+        throw conversion_error(std::string(path), "expected an integer");
 }
 
 } // namespace detail
@@ -113,10 +127,13 @@ void from_json(const json::value& v, T& out, std::string_view path) {
         if (!v.is_array()) throw conversion_error(std::string(path), "expected an array");
         out = v.get_array();
     } else if constexpr (detail::is_optional<T>::value) {
-        if (v.is_null()) out.reset();
-        else from_json(v, out.emplace(), path);
+        if (v.is_null())
+            out.reset();
+        else
+            from_json(v, out.emplace(), path);
     } else if constexpr (detail::is_nullable<T>::value) {
-        if (v.is_null()) out = klaviyo::null;
+        if (v.is_null())
+            out = klaviyo::null;
         else {
             typename std::remove_cvref_t<decltype(*out)> tmp{};
             from_json(v, tmp, path);
@@ -154,9 +171,12 @@ namespace detail {
 /// Whether a member is written at all (empty optionals and absent nullables are not).
 template <class T>
 bool is_present(const T& v) {
-    if constexpr (is_optional<T>::value) return v.has_value();
-    else if constexpr (is_nullable<T>::value) return !v.is_absent();
-    else return true;
+    if constexpr (is_optional<T>::value)
+        return v.has_value();
+    else if constexpr (is_nullable<T>::value)
+        return !v.is_absent();
+    else
+        return true;
 }
 } // namespace detail
 

@@ -45,7 +45,8 @@ struct resource {
         };
         if (data && data->is_array())
             for (const auto& r : data->get_array()) take(r);
-        else if (data && data->is_object()) take(*data);
+        else if (data && data->is_object())
+            take(*data);
         return ids;
     }
 };
@@ -163,8 +164,10 @@ inline std::vector<error_object> parse_errors(std::string_view body) {
         error_object eo;
         eo.id = detail::string_member(*o, "id");
         if (const auto* s = o->if_contains("status")) {
-            if (s->is_int64()) eo.status = static_cast<int>(s->get_int64());
-            else if (s->is_string()) eo.status = std::atoi(std::string(s->get_string()).c_str());
+            if (s->is_int64())
+                eo.status = static_cast<int>(s->get_int64());
+            else if (s->is_string())
+                eo.status = std::atoi(std::string(s->get_string()).c_str());
         }
         eo.code = detail::string_member(*o, "code");
         eo.title = detail::string_member(*o, "title");

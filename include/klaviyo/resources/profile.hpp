@@ -33,8 +33,7 @@ BOOST_DESCRIBE_STRUCT(profile_location, (),
 struct email_marketing {
     bool can_receive_email_marketing = false;
     std::string consent{}; ///< SUBSCRIBED, UNSUBSCRIBED, NEVER_SUBSCRIBED
-    std::optional<std::string> consent_timestamp{}, last_updated{}, method{}, method_detail{},
-        custom_method_detail{};
+    std::optional<std::string> consent_timestamp{}, last_updated{}, method{}, method_detail{}, custom_method_detail{};
     std::optional<bool> double_optin{};
     std::optional<json::array> suppression{}, list_suppressions{};
 };
@@ -101,8 +100,8 @@ struct predictive_analytics {
 };
 BOOST_DESCRIBE_STRUCT(predictive_analytics, (),
                       (historic_clv, predicted_clv, total_clv, historic_number_of_orders, predicted_number_of_orders,
-                       average_days_between_orders, average_order_value, churn_probability,
-                       expected_date_of_next_order, ranked_channel_affinity))
+                       average_days_between_orders, average_order_value, churn_probability, expected_date_of_next_order,
+                       ranked_channel_affinity))
 
 /// A profile as Klaviyo returns it. Timestamps are ISO 8601 strings as sent.
 struct profile_attributes {
@@ -130,8 +129,8 @@ BOOST_DESCRIBE_STRUCT(new_profile, (),
 
 /// `meta.patch_properties`: edit array properties in place instead of replacing them.
 struct patch_properties {
-    std::optional<json::object> append{};   ///< {"skus": "92538"} appends to properties.skus
-    std::optional<json::object> unappend{}; ///< removes values from array properties
+    std::optional<json::object> append{};            ///< {"skus": "92538"} appends to properties.skus
+    std::optional<json::object> unappend{};          ///< removes values from array properties
     std::optional<std::vector<std::string>> unset{}; ///< removes the keys altogether
 };
 BOOST_DESCRIBE_STRUCT(patch_properties, (), (append, unappend, unset))
@@ -139,8 +138,8 @@ BOOST_DESCRIBE_STRUCT(patch_properties, (), (append, unappend, unset))
 /// Input of update_profile (PATCH). Absent members are left as they are;
 /// klaviyo::null clears a member; a value replaces it.
 struct profile_update {
-    nullable<std::string> email{}, phone_number{}, external_id{}, first_name{}, last_name{}, organization{},
-        locale{}, title{}, image{};
+    nullable<std::string> email{}, phone_number{}, external_id{}, first_name{}, last_name{}, organization{}, locale{},
+        title{}, image{};
     nullable<profile_location> location{};
     nullable<json::object> properties{};
     std::optional<klaviyo::patch_properties> patch_properties{}; ///< sent as meta.patch_properties
@@ -153,15 +152,15 @@ BOOST_DESCRIBE_STRUCT(profile_update, (),
 /// `id` if given, else by the identifiers.
 struct profile_upsert {
     std::optional<std::string> id{};
-    std::optional<std::string> email{}, phone_number{}, external_id{}, _kx{}, first_name{}, last_name{},
-        organization{}, locale{}, title{}, image{};
+    std::optional<std::string> email{}, phone_number{}, external_id{}, _kx{}, first_name{}, last_name{}, organization{},
+        locale{}, title{}, image{};
     std::optional<profile_location> location{};
     std::optional<json::object> properties{};
     std::optional<klaviyo::patch_properties> patch_properties{};
 };
 BOOST_DESCRIBE_STRUCT(profile_upsert, (),
-                      (email, phone_number, external_id, _kx, first_name, last_name, organization, locale, title,
-                       image, location, properties))
+                      (email, phone_number, external_id, _kx, first_name, last_name, organization, locale, title, image,
+                       location, properties))
 
 // ---------------------------------------------------------------- operations
 
@@ -174,7 +173,10 @@ inline constexpr std::string_view list_fields[] = {"profile", "push-token", "con
 inline constexpr std::string_view list_includes[] = {"conversations", "push-tokens"};
 inline constexpr std::string_view write_fields[] = {"profile"};
 inline constexpr std::string_view additional[] = {"subscriptions", "predictive_analytics"};
-inline constexpr std::string_view sorts[] = {"created", "email", "id", "updated",
+inline constexpr std::string_view sorts[] = {"created",
+                                             "email",
+                                             "id",
+                                             "updated",
                                              "subscriptions.email.marketing.list_suppressions.timestamp",
                                              "subscriptions.email.marketing.suppression.timestamp"};
 inline constexpr query_vocabulary get{get_fields, get_includes, additional, {}};
@@ -204,8 +206,7 @@ std::string write_query(std::string_view path, const Opts& opts, klaviyo::detail
 template <class Str>
 std::string check_identifiers(const Str& email, const Str& phone) {
     if (email && !is_valid_email(*email)) return "data.attributes.email: not a valid email address";
-    if (phone && !is_e164_phone(*phone))
-        return "data.attributes.phone_number: not an E.164 number (e.g. +15005550006)";
+    if (phone && !is_e164_phone(*phone)) return "data.attributes.phone_number: not an E.164 number (e.g. +15005550006)";
     return {};
 }
 
@@ -224,14 +225,10 @@ inline void put_meta(json::object& data, const std::optional<klaviyo::patch_prop
 
 } // namespace detail
 
-struct get_profile {
+struct get_profile
+    : operation<jsonapi::document<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
     static constexpr std::string_view operation_id = "get_profile";
-    static constexpr http_method method = http_method::get;
     static constexpr std::string_view path = "/api/profiles/{id}";
-    static constexpr rate_limit rate = rate_limits::l;
-    static constexpr idempotency idempotent = idempotency::idempotent;
-    static constexpr std::size_t max_page_size = 0;
-    using result_type = jsonapi::document<profile_attributes>;
 
     /// include=lists or segments drops the limit to 1/s burst, 15/m steady.
     static rate_limit effective_rate(const get_options& o) {
@@ -251,14 +248,10 @@ struct get_profile {
     }
 };
 
-struct get_profiles {
+struct get_profiles
+    : operation<jsonapi::page<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 100> {
     static constexpr std::string_view operation_id = "get_profiles";
-    static constexpr http_method method = http_method::get;
     static constexpr std::string_view path = "/api/profiles";
-    static constexpr rate_limit rate = rate_limits::l;
-    static constexpr idempotency idempotent = idempotency::idempotent;
-    static constexpr std::size_t max_page_size = 100;
-    using result_type = jsonapi::page<profile_attributes>;
 
     /// predictive_analytics drops the limit to 10/s burst, 150/m steady.
     static rate_limit effective_rate(const list_options& o) {
@@ -280,15 +273,11 @@ struct get_profiles {
     }
 };
 
-struct create_profile {
+// A second POST creates a second profile or a 409: never replay blindly.
+struct create_profile
+    : operation<jsonapi::document<profile_attributes>, http_method::post, rate_limits::l, idempotency::non_idempotent> {
     static constexpr std::string_view operation_id = "create_profile";
-    static constexpr http_method method = http_method::post;
     static constexpr std::string_view path = "/api/profiles";
-    static constexpr rate_limit rate = rate_limits::l;
-    // A second POST creates a second profile or a 409: never replay blindly.
-    static constexpr idempotency idempotent = idempotency::non_idempotent;
-    static constexpr std::size_t max_page_size = 0;
-    using result_type = jsonapi::document<profile_attributes>;
 
     static klaviyo::detail::request_plan plan(const new_profile& in, const write_options& o) {
         auto p = klaviyo::detail::make_plan<create_profile>({});
@@ -304,15 +293,11 @@ struct create_profile {
     }
 };
 
-struct update_profile {
+// Setting the same attributes twice leaves the same profile...
+struct update_profile
+    : operation<jsonapi::document<profile_attributes>, http_method::patch, rate_limits::l, idempotency::idempotent> {
     static constexpr std::string_view operation_id = "update_profile";
-    static constexpr http_method method = http_method::patch;
     static constexpr std::string_view path = "/api/profiles/{id}";
-    static constexpr rate_limit rate = rate_limits::l;
-    // Setting the same attributes twice leaves the same profile...
-    static constexpr idempotency idempotent = idempotency::idempotent;
-    static constexpr std::size_t max_page_size = 0;
-    using result_type = jsonapi::document<profile_attributes>;
 
     static klaviyo::detail::request_plan plan(std::string_view id, const profile_update& in, const write_options& o) {
         if (id.empty()) return klaviyo::detail::invalid_plan(operation_id, "id: must not be empty");
@@ -320,8 +305,7 @@ struct update_profile {
         if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
             return klaviyo::detail::invalid_plan(operation_id, e);
         // ...unless it appends to array properties: twice appends twice.
-        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend))
-            p.idempotent = false;
+        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend)) p.idempotent = false;
         p.target = detail::write_query(klaviyo::detail::expand_path(path, id), o, p);
         json::object data{{"type", "profile"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
         detail::put_meta(data, in.patch_properties);
@@ -337,15 +321,10 @@ struct upsert_result {
     bool created = false;
 };
 
-struct create_or_update_profile {
+// An upsert keyed by identifiers converges: replaying it is harmless.
+struct create_or_update_profile : operation<upsert_result, http_method::post, rate_limits::l, idempotency::idempotent> {
     static constexpr std::string_view operation_id = "create_or_update_profile";
-    static constexpr http_method method = http_method::post;
     static constexpr std::string_view path = "/api/profile-import";
-    static constexpr rate_limit rate = rate_limits::l;
-    // An upsert keyed by identifiers converges: replaying it is harmless.
-    static constexpr idempotency idempotent = idempotency::idempotent;
-    static constexpr std::size_t max_page_size = 0;
-    using result_type = upsert_result;
 
     static klaviyo::detail::request_plan plan(const profile_upsert& in, const write_options& o) {
         auto p = klaviyo::detail::make_plan<create_or_update_profile>({});
@@ -355,8 +334,7 @@ struct create_or_update_profile {
         if (in.id && in.id->empty()) return klaviyo::detail::invalid_plan(operation_id, "data.id: must not be empty");
         if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
             return klaviyo::detail::invalid_plan(operation_id, e);
-        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend))
-            p.idempotent = false;
+        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend)) p.idempotent = false;
         p.target = detail::write_query(path, o, p);
         json::object data{{"type", "profile"}};
         if (in.id) data["id"] = *in.id;

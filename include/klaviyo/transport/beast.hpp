@@ -52,11 +52,16 @@ using clock = std::chrono::steady_clock;
 
 inline http::verb to_verb(http_method m) {
     switch (m) {
-    case http_method::get: return http::verb::get;
-    case http_method::post: return http::verb::post;
-    case http_method::patch: return http::verb::patch;
-    case http_method::put: return http::verb::put;
-    case http_method::del: return http::verb::delete_;
+    case http_method::get:
+        return http::verb::get;
+    case http_method::post:
+        return http::verb::post;
+    case http_method::patch:
+        return http::verb::patch;
+    case http_method::put:
+        return http::verb::put;
+    case http_method::del:
+        return http::verb::delete_;
     }
     return http::verb::get;
 }
@@ -69,7 +74,8 @@ struct transport_failure {
 /// One kept-alive connection, plain or TLS.
 struct pooled_connection {
     explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) {}
-    pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx) : tcp(ex), tls(std::in_place, ex, ctx) {}
+    pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx)
+        : tcp(ex), tls(std::in_place, ex, ctx) {}
 
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : tcp; }
 
@@ -87,8 +93,8 @@ struct pooled_connection {
         return ec == asio::error::would_block || ec == asio::error::try_again;
     }
 
-    beast::tcp_stream tcp;                                     // used when plain
-    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // used when TLS
+    beast::tcp_stream tcp;                                   // used when plain
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls; // used when TLS
     beast::flat_buffer buffer;
     clock::time_point idle_since{};
     bool reused = false;
@@ -110,11 +116,13 @@ public:
         if (opts_.max_connections_per_host == 0)
             throw std::invalid_argument("klaviyo: max_connections_per_host must be at least 1");
         ssl_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1);
-        if (!opts_.ca_pem.empty()) ssl_.add_certificate_authority(asio::buffer(opts_.ca_pem));
-        else if (!opts_.ca_file.empty()) ssl_.load_verify_file(opts_.ca_file);
-        else ssl_.set_default_verify_paths();
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+        if (!opts_.ca_pem.empty())
+            ssl_.add_certificate_authority(asio::buffer(opts_.ca_pem));
+        else if (!opts_.ca_file.empty())
+            ssl_.load_verify_file(opts_.ca_file);
+        else
+            ssl_.set_default_verify_paths();
         ssl_.set_verify_mode(opts_.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
     }
 
@@ -203,11 +211,15 @@ private:
             error_code ec;
             http_response resp;
             bool keep_alive = false;
-            if (c->tls) std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c->tls, *c, *req, deadline, resp);
-            else std::tie(ec, sent, received, keep_alive) = co_await round_trip(c->tcp, *c, *req, deadline, resp);
+            if (c->tls)
+                std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c->tls, *c, *req, deadline, resp);
+            else
+                std::tie(ec, sent, received, keep_alive) = co_await round_trip(c->tcp, *c, *req, deadline, resp);
             if (!ec) {
-                if (keep_alive) release(pool, std::move(c));
-                else discard(pool, std::move(c));
+                if (keep_alive)
+                    release(pool, std::move(c));
+                else
+                    discard(pool, std::move(c));
                 co_return resp;
             }
             discard(pool, std::move(c));
@@ -225,8 +237,8 @@ private:
 
     template <class Stream>
     asio::awaitable<std::tuple<error_code, bool, std::size_t, bool>>
-    round_trip(Stream& stream, detail::pooled_connection& c, const http_request& r,
-               detail::clock::time_point deadline, http_response& out) {
+    round_trip(Stream& stream, detail::pooled_connection& c, const http_request& r, detail::clock::time_point deadline,
+               http_response& out) {
         namespace http = boost::beast::http;
         http::request<http::string_body> msg{detail::to_verb(r.method), r.target, 11};
         bool default_port = r.origin.port == (r.origin.tls ? 443 : 80);
@@ -272,7 +284,8 @@ private:
             peak_ = std::max(peak_, pool.open);
             co_return co_await open_slot(pool, o, deadline);
         }
-        if (pool.waiters.size() >= opts_.max_waiting_per_host) throw detail::transport_failure{make_error_code(errc::pool_full)};
+        if (pool.waiters.size() >= opts_.max_waiting_per_host)
+            throw detail::transport_failure{make_error_code(errc::pool_full)};
         waiter w{asio::steady_timer(ex_, deadline), nullptr, false};
         pool.waiters.push_back(&w);
         auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -311,7 +324,8 @@ private:
         guard.cancel();
         if (rec) throw detail::transport_failure{make_error_code(expired ? errc::timeout : errc::connect_failed)};
 
-        auto c = o.tls ? std::make_unique<detail::pooled_connection>(ex, ssl_) : std::make_unique<detail::pooled_connection>(ex);
+        auto c = o.tls ? std::make_unique<detail::pooled_connection>(ex, ssl_)
+                       : std::make_unique<detail::pooled_connection>(ex);
         auto& tcp = c->lowest();
         tcp.expires_at(deadline);
         auto [cec, ep] = co_await tcp.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
@@ -324,7 +338,8 @@ private:
             if (!SSL_set_tlsext_host_name(c->tls->native_handle(), o.host.c_str()))
                 throw detail::transport_failure{make_error_code(errc::connect_failed)};
             if (opts_.verify_peer) c->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
-            auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+            auto [hec] =
+                co_await c->tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
             if (hec) throw detail::transport_failure{classify(hec, make_error_code(errc::connect_failed))};
         }
         tcp.expires_never();

@@ -94,23 +94,24 @@ private:
         if (x.hang) {
             auto timer = std::make_shared<asio::steady_timer>(ex_, timeout);
             auto slot = asio::get_associated_cancellation_slot(handler);
-            timer->async_wait(asio::bind_cancellation_slot(
-                slot, [timer, h = std::move(handler)](error_code ec) mutable {
+            timer->async_wait(
+                asio::bind_cancellation_slot(slot, [timer, h = std::move(handler)](error_code ec) mutable {
                     std::move(h)(ec == asio::error::operation_aborted ? ec : make_error_code(errc::timeout),
                                  http_response{});
                 }));
             return;
         }
-        if (x.response) complete(std::move(handler), {}, std::move(*x.response));
-        else complete(std::move(handler), x.error, {});
+        if (x.response)
+            complete(std::move(handler), {}, std::move(*x.response));
+        else
+            complete(std::move(handler), x.error, {});
     }
 
     template <class Handler>
     void complete(Handler handler, error_code ec, http_response resp) {
         auto hex = asio::get_associated_executor(handler, ex_);
-        asio::post(hex, [h = std::move(handler), ec, resp = std::move(resp)]() mutable {
-            std::move(h)(ec, std::move(resp));
-        });
+        asio::post(
+            hex, [h = std::move(handler), ec, resp = std::move(resp)]() mutable { std::move(h)(ec, std::move(resp)); });
     }
 
     executor_type ex_;

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The klaviyo-sandbox command line: first line, serving, TLS, clean stop,
+refusal of non-loopback addresses.
+
+usage: cli_test.py PATH_TO_KLAVIYO_SANDBOX
+"""
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+exe = sys.argv[1]
+failures = []
+
+
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def start(*args):
+    p = subprocess.Popen([exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline().strip()
+    return p, first
+
+
+def get(url, key="pk_cli", context=None):
+    req = urllib.request.Request(url, headers={
+        "Authorization": "Klaviyo-API-Key " + key, "revision": "2026-07-15",
+        "Accept": "application/vnd.api+json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10, context=context) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+# Plain HTTP, preloaded profiles, custom key, clean stop on SIGTERM.
+p, first = start("--port", "0", "--profiles", "3", "--api-key", "pk_cli")
+check(first.startswith("listening http://127.0.0.1:"), f"first line is 'listening <url>' ({first!r})")
+base = first.split(" ", 1)[1]
+status, doc = get(base + "/api/profiles")
+check(status == 200 and len(doc["data"]) == 3, "serves the preloaded profiles")
+status, doc = get(base + "/api/profiles", key="pk_other")
+check(status == 401 and doc["errors"][0]["code"] == "not_authenticated", "refuses an unknown key")
+p.send_signal(signal.SIGTERM)
+try:
+    check(p.wait(timeout=10) == 0, "stops cleanly on SIGTERM")
+except subprocess.TimeoutExpired:
+    p.kill()
+    check(False, "stops cleanly on SIGTERM")
+
+# TLS with the generated certificate written out; SIGINT stops it too.
+with tempfile.TemporaryDirectory() as d:
+    ca = os.path.join(d, "ca.pem")
+    p, first = start("--tls", "--ca-out", ca, "--api-key", "pk_cli")
+    check(first.startswith("listening https://127.0.0.1:"), f"TLS first line ({first!r})")
+    ctx = ssl.create_default_context(cafile=ca)
+    status, doc = get(first.split(" ", 1)[1] + "/api/profiles", context=ctx)
+    check(status == 200, "serves HTTPS with the certificate it wrote to --ca-out")
+    p.send_signal(signal.SIGINT)
+    try:
+        check(p.wait(timeout=10) == 0, "stops cleanly on SIGINT")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        check(False, "stops cleanly on SIGINT")
+
+# Only loopback addresses.
+r = subprocess.run([exe, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=10)
+check(r.returncode != 0 and "loopback" in r.stderr, "refuses to bind 0.0.0.0")
+r = subprocess.run([exe, "--rate-limits", "maybe"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 2, "rejects a bad option value")
+
+
+sys.exit(1 if failures else 0)
