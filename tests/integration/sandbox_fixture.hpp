@@ -63,3 +63,34 @@ struct sandbox_fixture {
 };
 
 } // namespace ktest
+
+#include <boost/json/parse.hpp>
+
+namespace ktest {
+
+/// A status and the parsed body (null when empty).
+struct answer {
+    unsigned status;
+    boost::json::value body;
+    klaviyo::http_response raw;
+};
+
+inline answer call(sandbox_fixture& f, klaviyo::http_method m, std::string target, std::string body = {}) {
+    auto r = f.raw(f.good_request(m, std::move(target), std::move(body)));
+    boost::json::value v;
+    if (!r.body.empty()) v = boost::json::parse(r.body);
+    return {r.status, std::move(v), std::move(r)};
+}
+
+inline std::string id_of(const answer& a) { return std::string(a.body.at("data").at("id").as_string()); }
+inline std::string error_code_of(const answer& a) {
+    return std::string(a.body.at("errors").at(0).at("code").as_string());
+}
+inline std::string pointer_of(const answer& a) {
+    const auto& src = a.body.at("errors").at(0).at("source").as_object();
+    if (const auto* p = src.if_contains("pointer")) return std::string(p->as_string());
+    if (const auto* p = src.if_contains("parameter")) return std::string(p->as_string());
+    return {};
+}
+
+} // namespace ktest

@@ -79,6 +79,10 @@ private:
             while (eat(','));
         } else {
             n.field = ident();
+            if (n.op == "has") { // has(profile): a field, no value
+                if (!eat(')')) fail("expected ')'");
+                return n;
+            }
             if (!eat(',')) fail("expected ','");
             n.value = value();
         }

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
             else if (a == "--profiles")
                 o.profiles = std::stoull(value());
             else if (a == "--events")
-                (void)std::stoull(value()); // events arrive with the events endpoints
+                o.events = std::stoull(value());
             else if (a == "--help" || a == "-h")
                 usage("help");
             else

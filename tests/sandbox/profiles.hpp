@@ -23,6 +23,8 @@ struct request_view {
     std::vector<std::pair<std::string, std::string>> params; // decoded
     json::value body;                                        // null when none
     std::size_t body_size = 0;
+    std::string_view content_type;
+    const std::string* raw_body = nullptr;
     std::string base_url;
 
     const std::string* param(std::string_view key) const {
@@ -232,12 +234,85 @@ public:
         return {201, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
     }
 
+    // ------------------------------------------------------------ for the other resources
+
+    bool contains(const std::string& id) const { return profiles_.count(id) != 0; }
+
+    /// The profile the identifiers name (id, email, phone_number, external_id),
+    /// created when none does and `create` is set. Throws a 4xx otherwise.
+    std::string resolve(const json::object& data, bool create, const std::string& pointer) {
+        if (const auto* id = data.if_contains("id"); id && id->is_string()) {
+            if (!contains(std::string(id->get_string())))
+                throw api_failure{404, "not_found", "Not found.", "Profile not found.", {{"pointer", pointer + "/id"}}};
+            return std::string(id->get_string());
+        }
+        json::object attrs;
+        if (const auto* a = data.if_contains("attributes"); a && a->is_object()) attrs = a->get_object();
+        json::object ids;
+        for (auto k : {"email", "phone_number", "external_id"})
+            if (const auto* v = attrs.if_contains(k); v && v->is_string()) ids[k] = *v;
+        if (ids.empty())
+            throw bad_request("A profile identifier (id, email, phone_number or external_id) is required",
+                              pointer + "/attributes");
+        check_identifiers(ids, false);
+        if (auto found = find_by_identifiers(ids)) return *found;
+        if (!create) throw api_failure{404, "not_found", "Not found.", "Profile not found.", {{"pointer", pointer}}};
+        return insert(ids).id;
+    }
+
+    /// Records a consent change: channel "email" / "sms", kind "marketing".
+    void set_consent(const std::string& id, const std::string& channel, const std::string& consent,
+                     const std::string& method) {
+        auto& p = profiles_.at(id);
+        auto& ch = object_at(p.subscriptions, channel);
+        bool yes = consent == "SUBSCRIBED";
+        ch["marketing"] =
+            json::object{{channel == "email" ? "can_receive_email_marketing" : "can_receive_sms_marketing", yes},
+                         {"consent", consent},
+                         {"consent_timestamp", iso_now()},
+                         {"last_updated", iso_now()},
+                         {"method", method},
+                         {"method_detail", nullptr}};
+        p.attributes["updated"] = iso_now();
+    }
+
+    json::object render_one(const std::string& id, const std::string& base) const {
+        return render(profiles_.at(id), base, {}, {});
+    }
+
 private:
+    struct profile;
+
+    static json::object subscriptions_of(const profile& p) {
+        json::object subs{{"email", json::object{{"marketing", json::object{{"can_receive_email_marketing", false},
+                                                                            {"consent", "NEVER_SUBSCRIBED"},
+                                                                            {"consent_timestamp", nullptr},
+                                                                            {"last_updated", nullptr},
+                                                                            {"method", nullptr},
+                                                                            {"method_detail", nullptr},
+                                                                            {"custom_method_detail", nullptr},
+                                                                            {"double_optin", nullptr},
+                                                                            {"suppression", json::array{}},
+                                                                            {"list_suppressions", json::array{}}}}}},
+                          {"sms", nullptr},
+                          {"mobile_push", nullptr}};
+        for (const auto& [channel, state] : p.subscriptions) {
+            if (subs[channel].is_object()) {
+                for (const auto& [k, v] : state.as_object().at("marketing").as_object())
+                    subs[channel].as_object()["marketing"].as_object()[k] = v;
+            } else {
+                subs[channel] = state;
+            }
+        }
+        return subs;
+    }
+
     struct profile {
         std::string id;
         json::value id_value; // id as a JSON string, for filters
         json::object attributes;
         std::optional<json::value> kx;
+        json::object subscriptions; // channel -> {marketing: {...}}, as consent changed
     };
 
     static constexpr const char* all_attributes[] = {
@@ -366,20 +441,7 @@ private:
         else
             for (const auto& f : fields)
                 if (const auto* v = p.attributes.if_contains(f)) attrs[f] = *v;
-        if (additional.count("subscriptions"))
-            attrs["subscriptions"] =
-                json::object{{"email", json::object{{"marketing", json::object{{"can_receive_email_marketing", false},
-                                                                               {"consent", "NEVER_SUBSCRIBED"},
-                                                                               {"consent_timestamp", nullptr},
-                                                                               {"last_updated", nullptr},
-                                                                               {"method", nullptr},
-                                                                               {"method_detail", nullptr},
-                                                                               {"custom_method_detail", nullptr},
-                                                                               {"double_optin", nullptr},
-                                                                               {"suppression", json::array{}},
-                                                                               {"list_suppressions", json::array{}}}}}},
-                             {"sms", nullptr},
-                             {"mobile_push", nullptr}};
+        if (additional.count("subscriptions")) attrs["subscriptions"] = subscriptions_of(p);
         if (additional.count("predictive_analytics"))
             attrs["predictive_analytics"] = json::object{{"historic_clv", nullptr},
                                                          {"predicted_clv", nullptr},

@@ -8,6 +8,8 @@
 
 #include "../support/self_signed.hpp"
 #include "profiles.hpp"
+#include "resources.hpp"
+#include "spec.hpp"
 #include "wire.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -62,11 +64,12 @@ struct options {
     std::string faults{};    ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
     unsigned seed = 1;
     std::size_t profiles = 0; ///< preload this many
+    std::size_t events = 0;   ///< and this many events
 };
 
 /// Burst (per second) and steady (per minute) limits of one operation.
 struct limits {
-    unsigned burst, steady;
+    unsigned burst, steady, daily = 0;
 };
 
 /// The requests per operation, for tests that count what reached the server.
@@ -103,7 +106,8 @@ class server {
 public:
     explicit server(options o)
         : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed),
-          rng_(opts_.seed), faults_(fault_spec::parse(opts_.faults)) {
+          world_rng_(opts_.seed + 1), world_(store_, world_rng_), rng_(opts_.seed),
+          faults_(fault_spec::parse(opts_.faults)) {
         auto addr = asio::ip::make_address(opts_.host);
         if (!addr.is_loopback()) throw std::invalid_argument("the sandbox binds loopback addresses only");
         if (opts_.time_scale <= 0) throw std::invalid_argument("time_scale must be positive");
@@ -125,6 +129,7 @@ public:
         acceptor_.listen();
         base_url_ = std::string(opts_.tls ? "https" : "http") + "://" + opts_.host + ":" +
                     std::to_string(acceptor_.local_endpoint().port());
+        world_.preload_events(opts_.events, base_url_);
         asio::co_spawn(ioc_, accept_loop(), asio::detached);
     }
 
@@ -157,64 +162,133 @@ public:
 
 private:
     struct window {
-        std::chrono::steady_clock::time_point burst_start{}, steady_start{};
-        unsigned burst_count = 0, steady_count = 0;
+        std::chrono::steady_clock::time_point burst_start{}, steady_start{}, daily_start{};
+        unsigned burst_count = 0, steady_count = 0, daily_count = 0;
     };
 
     struct route {
         std::string_view method, pattern, operation_id;
-        limits rate;
         std::function<reply(server&, const request_view&, const std::string& id)> handle;
-        std::function<limits(const request_view&)> rate_for = nullptr;
+        /// A slower class some options trigger (profile_count, include lists, predictive analytics).
+        std::function<std::optional<limits>(const request_view&)> slower = nullptr;
     };
 
-    static constexpr limits xs{1, 15}, s_tier{3, 60}, m{10, 150}, l{75, 750}, xl{350, 3500};
-
-    static const std::vector<route>& routes() {
-        static const std::vector<route> table = {
-            {"GET", "/api/profiles", "get_profiles", l,
-             [](server& s, const request_view& r, const std::string&) { return s.store_.get_profiles(r); },
-             [](const request_view& r) {
-                 auto* a = r.param("additional-fields[profile]");
-                 return a && a->find("predictive_analytics") != std::string::npos ? m : l;
-             }},
-            {"POST", "/api/profiles", "create_profile", l,
-             [](server& s, const request_view& r, const std::string&) { return s.store_.create_profile(r); }},
-            {"GET", "/api/profiles/{id}", "get_profile", l,
-             [](server& s, const request_view& r, const std::string& id) { return s.store_.get_profile(r, id); },
-             [](const request_view& r) {
-                 auto* i = r.param("include");
-                 return i && (i->find("lists") != std::string::npos || i->find("segments") != std::string::npos) ? xs
-                                                                                                                 : l;
-             }},
-            {"PATCH", "/api/profiles/{id}", "update_profile", l,
-             [](server& s, const request_view& r, const std::string& id) { return s.store_.update_profile(r, id); }},
-            {"POST", "/api/profile-import", "create_or_update_profile", l,
-             [](server& s, const request_view& r, const std::string&) { return s.store_.import_profile(r); }},
-            {"GET", "/api/accounts", "get_accounts", xs,
-             [](server& s, const request_view& r, const std::string&) { return s.accounts(r); }},
-        };
-        return table;
+    static std::optional<limits> when_param_has(const request_view& r, const std::string& key, std::string_view value,
+                                                limits lim) {
+        auto* p = r.param(key);
+        return p && p->find(value) != std::string::npos ? std::optional<limits>(lim) : std::nullopt;
     }
 
-    reply accounts(const request_view& r) {
-        json::object a{{"type", "account"},
-                       {"id", "SbXCmp"},
-                       {"attributes", json::object{{"test_account", true},
-                                                   {"contact_information",
-                                                    json::object{{"default_sender_name", "Sandbox"},
-                                                                 {"default_sender_email", "sandbox@example.com"},
-                                                                 {"website_url", "https://example.com"},
-                                                                 {"organization_name", "Sandbox Inc."},
-                                                                 {"street_address", json::object{}}}},
-                                                   {"industry", nullptr},
-                                                   {"timezone", "UTC"},
-                                                   {"preferred_currency", "USD"},
-                                                   {"public_api_key", "SbXCmp"},
-                                                   {"locale", "en-US"}}},
-                       {"links", json::object{{"self", r.base_url + "/api/accounts/SbXCmp/"}}}};
-        return {200, json::serialize(json::object{{"data", json::array{a}},
-                                                  {"links", json::object{{"self", r.base_url + "/api/accounts"}}}})};
+    static const std::vector<route>& routes() {
+        using R = const request_view&;
+        using I = const std::string&;
+        static const std::vector<route> table = {
+            // profiles
+            {"GET", "/api/profiles", "get_profiles", [](server& s, R r, I) { return s.store_.get_profiles(r); },
+             [](R r) {
+                 return when_param_has(r, "additional-fields[profile]", "predictive_analytics", {10, 150});
+             }},
+            {"POST", "/api/profiles", "create_profile", [](server& s, R r, I) { return s.store_.create_profile(r); }},
+            {"GET", "/api/profiles/{id}", "get_profile",
+             [](server& s, R r, I id) { return s.store_.get_profile(r, id); },
+             [](R r) {
+                 auto lists = when_param_has(r, "include", "lists", {1, 15});
+                 return lists ? lists : when_param_has(r, "include", "segments", {1, 15});
+             }},
+            {"PATCH", "/api/profiles/{id}", "update_profile",
+             [](server& s, R r, I id) { return s.store_.update_profile(r, id); }},
+            {"POST", "/api/profile-import", "create_or_update_profile",
+             [](server& s, R r, I) { return s.store_.import_profile(r); }},
+            // accounts
+            {"GET", "/api/accounts", "get_accounts", [](server& s, R r, I) { return s.world_.get_accounts(r); }},
+            {"GET", "/api/accounts/{id}", "get_account",
+             [](server& s, R r, I id) { return s.world_.get_account(r, id); }},
+            // lists
+            {"GET", "/api/lists", "get_lists",
+             [](server& s, R r, I) { return s.world_.list(s.world_.lists(), "get_lists", r); }},
+            {"POST", "/api/lists", "create_list",
+             [](server& s, R r, I) { return s.world_.create(s.world_.lists(), "create_list", r); }},
+            {"GET", "/api/lists/{id}", "get_list",
+             [](server& s, R r, I id) { return s.world_.get(s.world_.lists(), "get_list", r, id); },
+             [](R r) {
+                 return when_param_has(r, "additional-fields[list]", "profile_count", {1, 15});
+             }},
+            {"PATCH", "/api/lists/{id}", "update_list",
+             [](server& s, R r, I id) { return s.world_.update(s.world_.lists(), "update_list", r, id); }},
+            {"DELETE", "/api/lists/{id}", "delete_list",
+             [](server& s, R r, I id) { return s.world_.remove(s.world_.lists(), "delete_list", r, id); }},
+            {"GET", "/api/lists/{id}/profiles", "get_profiles_for_list",
+             [](server& s, R r, I id) { return s.world_.list_profiles(r, id); },
+             [](R r) {
+                 return when_param_has(r, "additional-fields[profile]", "predictive_analytics", {10, 150});
+             }},
+            {"POST", "/api/lists/{id}/relationships/profiles", "add_profiles_to_list",
+             [](server& s, R r, I id) { return s.world_.change_membership(r, id, true); }},
+            {"DELETE", "/api/lists/{id}/relationships/profiles", "remove_profiles_from_list",
+             [](server& s, R r, I id) { return s.world_.change_membership(r, id, false); }},
+            // segments
+            {"GET", "/api/segments", "get_segments",
+             [](server& s, R r, I) { return s.world_.list(s.world_.segments(), "get_segments", r); }},
+            {"POST", "/api/segments", "create_segment",
+             [](server& s, R r, I) { return s.world_.create(s.world_.segments(), "create_segment", r); }},
+            {"GET", "/api/segments/{id}", "get_segment",
+             [](server& s, R r, I id) { return s.world_.get(s.world_.segments(), "get_segment", r, id); },
+             [](R r) {
+                 return when_param_has(r, "additional-fields[segment]", "profile_count", {1, 15});
+             }},
+            {"PATCH", "/api/segments/{id}", "update_segment",
+             [](server& s, R r, I id) { return s.world_.update(s.world_.segments(), "update_segment", r, id); }},
+            {"DELETE", "/api/segments/{id}", "delete_segment",
+             [](server& s, R r, I id) { return s.world_.remove(s.world_.segments(), "delete_segment", r, id); }},
+            // templates
+            {"GET", "/api/templates", "get_templates",
+             [](server& s, R r, I) { return s.world_.list(s.world_.templates(), "get_templates", r); }},
+            {"POST", "/api/templates", "create_template",
+             [](server& s, R r, I) { return s.world_.create(s.world_.templates(), "create_template", r); }},
+            {"GET", "/api/templates/{id}", "get_template",
+             [](server& s, R r, I id) { return s.world_.get(s.world_.templates(), "get_template", r, id); }},
+            {"PATCH", "/api/templates/{id}", "update_template",
+             [](server& s, R r, I id) { return s.world_.update(s.world_.templates(), "update_template", r, id); }},
+            {"DELETE", "/api/templates/{id}", "delete_template",
+             [](server& s, R r, I id) { return s.world_.remove(s.world_.templates(), "delete_template", r, id); }},
+            // campaigns
+            {"GET", "/api/campaigns", "get_campaigns", [](server& s, R r, I) { return s.world_.list_campaigns(r); }},
+            {"POST", "/api/campaigns", "create_campaign",
+             [](server& s, R r, I) { return s.world_.create_campaign(r); }},
+            {"GET", "/api/campaigns/{id}", "get_campaign",
+             [](server& s, R r, I id) { return s.world_.get_campaign(r, id); }},
+            {"PATCH", "/api/campaigns/{id}", "update_campaign",
+             [](server& s, R r, I id) { return s.world_.update(s.world_.campaigns(), "update_campaign", r, id); }},
+            {"DELETE", "/api/campaigns/{id}", "delete_campaign",
+             [](server& s, R r, I id) { return s.world_.delete_campaign(r, id); }},
+            // images
+            {"GET", "/api/images", "get_images",
+             [](server& s, R r, I) { return s.world_.list(s.world_.images(), "get_images", r); }},
+            {"GET", "/api/images/{id}", "get_image",
+             [](server& s, R r, I id) { return s.world_.get(s.world_.images(), "get_image", r, id); }},
+            {"PATCH", "/api/images/{id}", "update_image",
+             [](server& s, R r, I id) { return s.world_.update(s.world_.images(), "update_image", r, id); }},
+            {"POST", "/api/images", "upload_image_from_url",
+             [](server& s, R r, I) { return s.world_.upload_image_url(r); }},
+            {"POST", "/api/image-upload", "upload_image_from_file",
+             [](server& s, R r, I) { return s.world_.upload_image_file(r, r.content_type, *r.raw_body); }},
+            // metrics and events
+            {"GET", "/api/metrics", "get_metrics",
+             [](server& s, R r, I) { return s.world_.list(s.world_.metrics(), "get_metrics", r); }},
+            {"GET", "/api/metrics/{id}", "get_metric",
+             [](server& s, R r, I id) { return s.world_.get(s.world_.metrics(), "get_metric", r, id); }},
+            {"GET", "/api/events", "get_events", [](server& s, R r, I) { return s.world_.list_events(r); }},
+            {"POST", "/api/events", "create_event", [](server& s, R r, I) { return s.world_.create_event(r); }},
+            {"GET", "/api/events/{id}", "get_event", [](server& s, R r, I id) { return s.world_.get_event(r, id); }},
+            {"POST", "/api/event-bulk-create-jobs", "bulk_create_events",
+             [](server& s, R r, I) { return s.world_.bulk_create_events(r); }},
+            // subscriptions
+            {"POST", "/api/profile-subscription-bulk-create-jobs", "bulk_subscribe_profiles",
+             [](server& s, R r, I) { return s.world_.subscribe(r, true); }},
+            {"POST", "/api/profile-subscription-bulk-delete-jobs", "bulk_unsubscribe_profiles",
+             [](server& s, R r, I) { return s.world_.subscribe(r, false); }},
+        };
+        return table;
     }
 
     static bool match(std::string_view pattern, std::string_view path, std::string& id) {
@@ -256,7 +330,6 @@ private:
             if (!target) throw bad_request("Malformed request target", "/");
             request_view view;
             view.method = req.method_string();
-            view.path = target->path();
             view.base_url = base_url_;
             for (auto p : target->params()) view.params.emplace_back(p.key, p.value);
             std::string path(target->path());
@@ -308,18 +381,27 @@ private:
                                   "Not acceptable.",
                                   "Accept must allow application/vnd.api+json.",
                                   {{"header", "accept"}}};
+            view.content_type = req[http::field::content_type];
+            view.raw_body = &req.body();
+            view.body_size = req.body().size();
             if (!req.body().empty()) {
-                auto ct = req[http::field::content_type];
-                if (ct.substr(0, 24) != "application/vnd.api+json" && ct.substr(0, 16) != "application/json")
+                auto ct = view.content_type;
+                bool upload = path == "/api/image-upload";
+                bool multipart = ct.substr(0, 19) == "multipart/form-data";
+                bool json_type =
+                    ct.substr(0, 24) == "application/vnd.api+json" || ct.substr(0, 16) == "application/json";
+                if (upload ? !multipart : !json_type)
                     throw api_failure{415,
                                       "unsupported_media_type",
                                       "Unsupported media type.",
-                                      "Content-Type must be application/vnd.api+json.",
+                                      upload ? "Content-Type must be multipart/form-data."
+                                             : "Content-Type must be application/vnd.api+json.",
                                       {{"header", "content-type"}}};
-                boost::system::error_code ec;
-                view.body = json::parse(req.body(), ec);
-                if (ec) throw bad_request("The request body is not valid JSON", "/");
-                view.body_size = req.body().size();
+                if (!upload) {
+                    boost::system::error_code ec;
+                    view.body = json::parse(req.body(), ec);
+                    if (ec) throw bad_request("The request body is not valid JSON", "/");
+                }
             }
 
             const route* rt = nullptr;
@@ -341,7 +423,10 @@ private:
                                   {}};
 
             if (opts_.rate_limits) {
-                limits lim = rt->rate_for ? rt->rate_for(view) : rt->rate;
+                const auto& spec = spec_of(std::string(rt->operation_id));
+                limits lim{spec.burst, spec.steady, spec.daily};
+                if (rt->slower)
+                    if (auto slow = rt->slower(view)) lim = *slow;
                 if (auto retry = admit(credential, rt->operation_id, lim, res)) {
                     ++stats_.throttled;
                     res.set(http::field::retry_after, std::to_string(*retry));
@@ -393,14 +478,18 @@ private:
         auto& w = windows_[credential + "|" + std::string(op)];
         if (now - w.burst_start >= burst_len) w.burst_start = now, w.burst_count = 0;
         if (now - w.steady_start >= steady_len) w.steady_start = now, w.steady_count = 0;
+        auto daily_len = duration_cast<steady_clock::duration>(duration<double>(86400.0 / opts_.time_scale));
+        if (now - w.daily_start >= daily_len) w.daily_start = now, w.daily_count = 0;
         auto seconds_until = [&](steady_clock::time_point end) {
             double s = duration<double>(end - now).count();
             return static_cast<unsigned>(std::max(1.0, std::ceil(s)));
         };
+        if (lim.daily && w.daily_count >= lim.daily) return seconds_until(w.daily_start + daily_len);
         if (w.steady_count >= lim.steady) return seconds_until(w.steady_start + steady_len);
         if (w.burst_count >= lim.burst) return seconds_until(w.burst_start + burst_len);
         ++w.burst_count;
         ++w.steady_count;
+        ++w.daily_count;
         res.set("RateLimit-Limit", std::to_string(lim.steady));
         res.set("RateLimit-Remaining", std::to_string(lim.steady - w.steady_count));
         res.set("RateLimit-Reset", std::to_string(seconds_until(w.steady_start + steady_len)));
@@ -512,6 +601,8 @@ private:
     ktest::certificate cert_;
     std::string base_url_;
     profile_store store_;
+    std::mt19937 world_rng_;
+    world world_;
     std::mt19937_64 rng_;
     fault_spec faults_;
     std::map<std::string, window> windows_;
