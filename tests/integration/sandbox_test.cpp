@@ -146,6 +146,24 @@ BOOST_AUTO_TEST_CASE(a_create_hit_by_a_503_is_not_repeated) {
         }
     });
     BOOST_TEST(f.sandbox->stats().requests.load() == 1u);
+    BOOST_TEST(f.sandbox->with_store([](auto& st) { return st.size(); }) == 0u); // the fault struck before the write
+}
+
+BOOST_AUTO_TEST_CASE(a_truncated_answer_to_a_create_is_reported_and_the_write_stands) {
+    // truncate strikes after the write is stored: the client cannot know, so a
+    // non-idempotent create must report connection_lost rather than repeat.
+    ktest::sandbox_fixture f(sandbox::options{.faults = "truncate=1.0"});
+    new_profile np{.email = "cut@example.com"};
+    f.run([&]() -> awaitable<void> {
+        try {
+            co_await f.client->async_create<profile>(np);
+            BOOST_FAIL("expected connection_lost");
+        } catch (const api_error& e) {
+            BOOST_TEST((e.code() == errc::connection_lost), e.what());
+        }
+    });
+    BOOST_TEST(f.sandbox->stats().requests.load() == 1u);
+    BOOST_TEST(f.sandbox->with_store([](auto& st) { return st.size(); }) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(deadline_on_an_injected_delay) {
