@@ -300,4 +300,45 @@ BOOST_AUTO_TEST_CASE(query_vocabulary_comes_from_the_spec) {
     BOOST_TEST(call(f, GET, "/api/images?filter=" + q("starts-with(format,'p')")).status == 400u);
 }
 
+BOOST_AUTO_TEST_CASE(content_negotiation) {
+    ktest::sandbox_fixture f;
+    auto req = f.good_request(GET, "/api/lists");
+    for (auto& h : req.headers)
+        if (h.first == "Accept") h.second = "text/html";
+    auto r = f.raw(req);
+    BOOST_TEST(r.status == 406u);
+    req = f.good_request(POST, "/api/lists", R"({"data":{"type":"list","attributes":{"name":"x"}}})");
+    for (auto& h : req.headers)
+        if (h.first == "Content-Type") h.second = "text/plain";
+    BOOST_TEST(f.raw(req).status == 415u);
+    for (auto& h : req.headers)
+        if (h.first == "Content-Type") h.second = "application/json"; // Klaviyo takes plain JSON too
+    BOOST_TEST(f.raw(req).status == 201u);
+}
+
+BOOST_AUTO_TEST_CASE(a_string_over_100kb_fails_a_bulk_request) {
+    ktest::sandbox_fixture f;
+    std::string body = R"({"data":{"type":"event-bulk-create-job","attributes":{"events-bulk-create":{"data":[)"
+                       R"({"type":"event-bulk-create","attributes":{"profile":{"data":{"type":"profile","attributes":)"
+                       R"({"email":"big@example.com"}}},"events":{"data":[{"type":"event","attributes":{"properties":)"
+                       R"({"blob":")" +
+                       std::string(101 * 1024, 'x') +
+                       R"("},"metric":{"data":{"type":"metric","attributes":{"name":"Big"}}}}}]}}}]}}}})";
+    auto r = call(f, POST, "/api/event-bulk-create-jobs", body);
+    BOOST_TEST(r.status == 400u);
+    BOOST_TEST(call(f, GET, "/api/events").body.at("data").as_array().empty());
+}
+
+BOOST_AUTO_TEST_CASE(profile_include_lists) {
+    ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    auto list = id_of(call(f, POST, "/api/lists", R"({"data":{"type":"list","attributes":{"name":"Fans"}}})"));
+    auto p = new_profile_id(f, "fan@example.com");
+    call(f, POST, "/api/lists/" + list + "/relationships/profiles",
+         R"({"data":[{"type":"profile","id":")" + p + R"("}]})");
+    auto doc = call(f, GET, "/api/profiles/" + p + "?include=lists");
+    BOOST_TEST_REQUIRE(doc.body.at("included").as_array().size() == 1u);
+    BOOST_TEST(doc.body.at("included").at(0).at("attributes").at("name").as_string() == "Fans");
+    BOOST_TEST(doc.body.at("data").at("relationships").at("lists").at("data").at(0).at("id").as_string() == list);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

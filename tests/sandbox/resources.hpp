@@ -123,6 +123,27 @@ public:
         return {204, {}};
     }
 
+    /// get_profile with include=lists: the lists the profile is in, in
+    /// relationships.lists.data and in `included`.
+    reply with_profile_lists(reply rep, const request_view& r, const std::string& profile_id) {
+        auto* inc = r.param("include");
+        if (rep.status != 200 || !inc) return rep;
+        auto doc = json::parse(rep.body).as_object();
+        json::array refs, included;
+        if (inc->find("lists") != std::string::npos)
+            for (auto& [list_id, profiles] : members_)
+                if (profiles.count(profile_id))
+                    if (auto* l = lists_.find(list_id)) {
+                        refs.push_back(json::object{{"type", "list"}, {"id", list_id}});
+                        included.push_back(lists_.render(*l, r));
+                    }
+        auto& rel = doc["data"].as_object()["relationships"].as_object();
+        if (auto* lists = rel.if_contains("lists")) lists->as_object()["data"] = std::move(refs);
+        doc["included"] = std::move(included); // segments: the sandbox evaluates none, so none
+        rep.body = json::serialize(doc);
+        return rep;
+    }
+
     // ------------------------------------------------------------ campaigns
 
     reply create_campaign(const request_view& r) {

@@ -190,7 +190,7 @@ private:
              }},
             {"POST", "/api/profiles", "create_profile", [](server& s, R r, I) { return s.store_.create_profile(r); }},
             {"GET", "/api/profiles/{id}", "get_profile",
-             [](server& s, R r, I id) { return s.store_.get_profile(r, id); },
+             [](server& s, R r, I id) { return s.world_.with_profile_lists(s.store_.get_profile(r, id), r, id); },
              [](R r) {
                  auto lists = when_param_has(r, "include", "lists", {1, 15});
                  return lists ? lists : when_param_has(r, "include", "segments", {1, 15});
