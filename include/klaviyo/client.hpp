@@ -12,6 +12,7 @@
 #include <klaviyo/options.hpp>
 #include <klaviyo/policy/retry.hpp>
 #include <klaviyo/query.hpp>
+#include <klaviyo/resources/list.hpp>
 #include <klaviyo/resources/profile.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -196,6 +197,22 @@ public:
         return async_execute<op::result_type>(op::plan(in, opts), std::forward<Token>(token));
     }
 
+    // ------------------------------------------------------------ lists
+
+    /// GET /api/lists/{id}/profiles: one page of a list's members (with joined_group_at).
+    template <class Token = default_token>
+    auto async_get_list_profiles(std::string list_id, list_options opts, Token&& token = {}) {
+        using op = ops::get_profiles_for_list;
+        return async_execute<op::result_type>(op::plan(list_id, opts), std::forward<Token>(token));
+    }
+
+    /// Every page of a list's members, lazily, 100 at a time unless `opts` says otherwise.
+    asio::experimental::generator<jsonapi::page<profile_attributes>> list_profile_pages(std::string list_id,
+                                                                                        list_options opts) {
+        using op = ops::get_profiles_for_list;
+        return page_generator<op>(asio::any_io_executor(ex_), op::plan(list_id, opts));
+    }
+
     // ------------------------------------------------------------ pagination
 
     /// Every page of a collection, lazily: follows links.next until it is
@@ -210,14 +227,15 @@ public:
     template <class R>
     asio::experimental::generator<typename R::list_operation::result_type> pages(list_options opts) {
         using op = typename R::list_operation;
+        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot list this resource");
         static_assert(paginated_operation<op>, "klaviyo: this collection is not cursor-paginated");
-        return page_generator<R>(asio::any_io_executor(ex_), op::plan(opts));
+        return page_generator<op>(asio::any_io_executor(ex_), op::plan(opts));
     }
 
     /// Every item of a collection, one at a time, on top of pages().
     template <class R>
     asio::experimental::generator<jsonapi::resource<typename R::attributes_type>> items(list_options opts) {
-        return item_generator<R>(asio::any_io_executor(ex_), pages<R>(std::move(opts)));
+        return item_generator<typename R::list_operation>(asio::any_io_executor(ex_), pages<R>(std::move(opts)));
     }
 
     // ------------------------------------------------------------ the core
@@ -328,24 +346,22 @@ private:
         }
     }
 
-    template <class R>
-    asio::experimental::generator<typename R::list_operation::result_type> page_generator(asio::any_io_executor,
-                                                                                          detail::request_plan first) {
-        using op = typename R::list_operation;
-        using page_t = typename op::result_type;
+    template <class Op>
+    asio::experimental::generator<typename Op::result_type> page_generator(asio::any_io_executor,
+                                                                           detail::request_plan first) {
+        using page_t = typename Op::result_type;
         page_t page = co_await async_execute<page_t>(std::move(first), with_diagnostics(asio::deferred));
         for (;;) {
             std::string next = page.next_link;
             co_yield std::move(page);
             if (next.empty()) co_return;
-            page = co_await async_execute<page_t>(follow_plan<op>(next), with_diagnostics(asio::deferred));
+            page = co_await async_execute<page_t>(follow_plan<Op>(next), with_diagnostics(asio::deferred));
         }
     }
 
-    template <class R>
-    static asio::experimental::generator<jsonapi::resource<typename R::attributes_type>>
-    item_generator(asio::any_io_executor,
-                   asio::experimental::generator<typename R::list_operation::result_type> pages) {
+    template <class Op>
+    static asio::experimental::generator<typename decltype(std::declval<typename Op::result_type>().data)::value_type>
+    item_generator(asio::any_io_executor, asio::experimental::generator<typename Op::result_type> pages) {
         while (auto p = co_await pages) {
             for (auto& item : p->data) co_yield std::move(item);
         }

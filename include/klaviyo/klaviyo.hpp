@@ -11,6 +11,9 @@
 #include <klaviyo/operation.hpp>
 #include <klaviyo/options.hpp>
 #include <klaviyo/query.hpp>
+#include <klaviyo/resources/account.hpp>
+#include <klaviyo/resources/list.hpp>
+#include <klaviyo/resources/metric.hpp>
 #include <klaviyo/resources/profile.hpp>
 #include <klaviyo/transport/beast.hpp>
 

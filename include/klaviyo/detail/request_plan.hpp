@@ -6,6 +6,8 @@
 #include <klaviyo/operation.hpp>
 #include <klaviyo/query.hpp>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/rfc/pchars.hpp>
@@ -152,6 +154,70 @@ inline request_plan invalid_plan(std::string_view operation_id, std::string mess
     p.operation_id = operation_id;
     p.invalid = std::move(message);
     return p;
+}
+
+/// GET one resource: /path/{id} with fields, additional fields and include.
+template <operation_descriptor Op>
+request_plan plan_get(std::string_view id, const get_options& o, const query_vocabulary& vocab,
+                      std::string_view primary_type) {
+    if (id.empty()) return invalid_plan(Op::operation_id, "id: must not be empty");
+    query_builder q(expand_path(Op::path, id), vocab, primary_type);
+    q.fields(o.fields);
+    q.additional_fields(o.additional_fields);
+    q.include(o.include);
+    if (!q.error().empty()) return invalid_plan(Op::operation_id, q.error());
+    return make_plan<Op>(q.target());
+}
+
+/// GET a collection (under `path`, which may hold an {id}) with every list option.
+template <operation_descriptor Op>
+request_plan plan_list(const list_options& o, const query_vocabulary& vocab, std::string_view primary_type,
+                       std::string_view id = {}) {
+    if (Op::path.find("{id}") != std::string_view::npos && id.empty())
+        return invalid_plan(Op::operation_id, "id: must not be empty");
+    query_builder q(expand_path(Op::path, id), vocab, primary_type);
+    q.fields(o.fields);
+    q.additional_fields(o.additional_fields);
+    q.include(o.include);
+    q.filter(o.filter);
+    q.sort(o.sort);
+    if constexpr (requires { Op::fixed_page_size; }) { // cursor pages of a size the server picks
+        if (o.page_size) return invalid_plan(Op::operation_id, "page_size: this endpoint has a fixed page size");
+        if (!o.page_cursor.empty()) q.add("page[cursor]", o.page_cursor);
+    } else if constexpr (Op::max_page_size > 0) {
+        q.page(o.page_size, Op::max_page_size, o.page_cursor);
+    } else if (o.page_size || !o.page_cursor.empty()) {
+        return invalid_plan(Op::operation_id, "page_size: this collection is not paginated");
+    }
+    if (!q.error().empty()) return invalid_plan(Op::operation_id, q.error());
+    return make_plan<Op>(q.target());
+}
+
+/// DELETE /path/{id}.
+template <operation_descriptor Op>
+request_plan plan_delete(std::string_view id) {
+    if (id.empty()) return invalid_plan(Op::operation_id, "id: must not be empty");
+    return make_plan<Op>(expand_path(Op::path, id));
+}
+
+/// POST or PATCH a JSON:API document {"data": data}, with the write options
+/// that shape the answer, refusing a body over `limit` bytes.
+template <operation_descriptor Op>
+request_plan plan_write(std::string_view id, json::object data, const write_options& o, const query_vocabulary& vocab,
+                        std::string_view primary_type, std::size_t limit) {
+    if (Op::path.find("{id}") != std::string_view::npos && id.empty())
+        return invalid_plan(Op::operation_id, "id: must not be empty");
+    query_builder q(expand_path(Op::path, id), vocab, primary_type);
+    q.fields(o.fields);
+    q.additional_fields(o.additional_fields);
+    if (!q.error().empty()) return invalid_plan(Op::operation_id, q.error());
+    json::object doc;
+    doc["data"] = std::move(data);
+    auto body = json::serialize(doc);
+    if (body.size() > limit)
+        return invalid_plan(Op::operation_id, "data: payload is " + std::to_string(body.size()) +
+                                                  " bytes; the limit is " + std::to_string(limit / 1024) + "KB");
+    return make_plan<Op>(q.target(), std::move(body));
 }
 
 } // namespace klaviyo::detail

@@ -107,6 +107,7 @@ BOOST_DESCRIBE_STRUCT(predictive_analytics, (),
 struct profile_attributes {
     std::optional<std::string> email{}, phone_number{}, external_id{}, first_name{}, last_name{}, organization{},
         locale{}, title{}, image{}, created{}, updated{}, last_event_date{};
+    std::optional<std::string> joined_group_at{}; ///< only in a list's or segment's profiles
     std::optional<profile_location> location{};
     std::optional<json::object> properties{};
     std::optional<profile_subscriptions> subscriptions{};
@@ -114,7 +115,8 @@ struct profile_attributes {
 };
 BOOST_DESCRIBE_STRUCT(profile_attributes, (),
                       (email, phone_number, external_id, first_name, last_name, organization, locale, title, image,
-                       created, updated, last_event_date, location, properties, subscriptions, predictive_analytics))
+                       created, updated, last_event_date, joined_group_at, location, properties, subscriptions,
+                       predictive_analytics))
 
 /// Input of create_profile. At least one of email, phone_number, external_id.
 struct new_profile {
@@ -193,15 +195,6 @@ inline bool has(const std::vector<std::string>& v, std::string_view x) {
     return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-template <class Opts>
-std::string write_query(std::string_view path, const Opts& opts, klaviyo::detail::request_plan& plan) {
-    klaviyo::detail::query_builder q(path, profile_vocab::write, "profile");
-    q.fields(opts.fields);
-    q.additional_fields(opts.additional_fields);
-    if (!q.error().empty()) plan.invalid = q.error();
-    return q.target();
-}
-
 /// Checks the identifiers a profile write carries. Returns the first problem.
 template <class Str>
 std::string check_identifiers(const Str& email, const Str& phone) {
@@ -210,17 +203,13 @@ std::string check_identifiers(const Str& email, const Str& phone) {
     return {};
 }
 
-inline std::string finish_body(json::object data, klaviyo::detail::request_plan& plan) {
-    json::object doc{};
-    doc["data"] = std::move(data);
-    std::string body = json::serialize(doc);
-    if (plan.invalid.empty() && body.size() > profile_payload_limit)
-        plan.invalid = "data: payload is " + std::to_string(body.size()) + " bytes; the limit is 100KB";
-    return body;
-}
-
 inline void put_meta(json::object& data, const std::optional<klaviyo::patch_properties>& pp) {
     if (pp) data["meta"] = json::object{{"patch_properties", jsonapi::to_json(*pp)}};
+}
+
+/// Appending to (or removing from) array properties twice does it twice.
+inline bool edits_arrays(const std::optional<klaviyo::patch_properties>& pp) {
+    return pp && (pp->append || pp->unappend);
 }
 
 } // namespace detail
@@ -230,20 +219,10 @@ struct get_profile
     static constexpr std::string_view operation_id = "get_profile";
     static constexpr std::string_view path = "/api/profiles/{id}";
 
-    /// include=lists or segments drops the limit to 1/s burst, 15/m steady.
-    static rate_limit effective_rate(const get_options& o) {
-        return detail::has(o.include, "lists") || detail::has(o.include, "segments") ? rate_limits::xs : rate;
-    }
-
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
-        if (id.empty()) return klaviyo::detail::invalid_plan(operation_id, "id: must not be empty");
-        klaviyo::detail::query_builder q(klaviyo::detail::expand_path(path, id), profile_vocab::get, "profile");
-        q.fields(o.fields);
-        q.additional_fields(o.additional_fields);
-        q.include(o.include);
-        if (!q.error().empty()) return klaviyo::detail::invalid_plan(operation_id, q.error());
-        auto p = klaviyo::detail::make_plan<get_profile>(q.target());
-        p.rate = effective_rate(o);
+        auto p = klaviyo::detail::plan_get<get_profile>(id, o, profile_vocab::get, "profile");
+        // include=lists or segments drops the limit to 1/s burst, 15/m steady.
+        if (detail::has(o.include, "lists") || detail::has(o.include, "segments")) p.rate = rate_limits::xs;
         return p;
     }
 };
@@ -253,63 +232,46 @@ struct get_profiles
     static constexpr std::string_view operation_id = "get_profiles";
     static constexpr std::string_view path = "/api/profiles";
 
-    /// predictive_analytics drops the limit to 10/s burst, 150/m steady.
-    static rate_limit effective_rate(const list_options& o) {
-        return detail::has(o.additional_fields, "predictive_analytics") ? rate_limits::m : rate;
-    }
-
     static klaviyo::detail::request_plan plan(const list_options& o) {
-        klaviyo::detail::query_builder q(path, profile_vocab::list, "profile");
-        q.fields(o.fields);
-        q.additional_fields(o.additional_fields);
-        q.include(o.include);
-        q.filter(o.filter);
-        q.sort(o.sort);
-        q.page(o.page_size, max_page_size, o.page_cursor);
-        if (!q.error().empty()) return klaviyo::detail::invalid_plan(operation_id, q.error());
-        auto p = klaviyo::detail::make_plan<get_profiles>(q.target());
-        p.rate = effective_rate(o);
+        auto p = klaviyo::detail::plan_list<get_profiles>(o, profile_vocab::list, "profile");
+        // predictive_analytics drops the limit to 10/s burst, 150/m steady.
+        if (detail::has(o.additional_fields, "predictive_analytics")) p.rate = rate_limits::m;
         return p;
     }
 };
 
-// A second POST creates a second profile or a 409: never replay blindly.
+// A second POST creates a second profile or a 409: never replayed blindly.
 struct create_profile
     : operation<jsonapi::document<profile_attributes>, http_method::post, rate_limits::l, idempotency::non_idempotent> {
     static constexpr std::string_view operation_id = "create_profile";
     static constexpr std::string_view path = "/api/profiles";
 
     static klaviyo::detail::request_plan plan(const new_profile& in, const write_options& o) {
-        auto p = klaviyo::detail::make_plan<create_profile>({});
         if (!in.email && !in.phone_number && !in.external_id)
             return klaviyo::detail::invalid_plan(
                 operation_id, "data.attributes: one of email, phone_number or external_id is required");
         if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
             return klaviyo::detail::invalid_plan(operation_id, e);
-        p.target = detail::write_query(path, o, p);
         json::object data{{"type", "profile"}, {"attributes", jsonapi::to_json(in)}};
-        p.body = detail::finish_body(std::move(data), p);
-        return p;
+        return klaviyo::detail::plan_write<create_profile>({}, std::move(data), o, profile_vocab::write, "profile",
+                                                           profile_payload_limit);
     }
 };
 
-// Setting the same attributes twice leaves the same profile...
+// Setting the same attributes twice leaves the same profile (unless arrays are edited).
 struct update_profile
     : operation<jsonapi::document<profile_attributes>, http_method::patch, rate_limits::l, idempotency::idempotent> {
     static constexpr std::string_view operation_id = "update_profile";
     static constexpr std::string_view path = "/api/profiles/{id}";
 
     static klaviyo::detail::request_plan plan(std::string_view id, const profile_update& in, const write_options& o) {
-        if (id.empty()) return klaviyo::detail::invalid_plan(operation_id, "id: must not be empty");
-        auto p = klaviyo::detail::make_plan<update_profile>({});
         if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
             return klaviyo::detail::invalid_plan(operation_id, e);
-        // ...unless it appends to array properties: twice appends twice.
-        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend)) p.idempotent = false;
-        p.target = detail::write_query(klaviyo::detail::expand_path(path, id), o, p);
         json::object data{{"type", "profile"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
         detail::put_meta(data, in.patch_properties);
-        p.body = detail::finish_body(std::move(data), p);
+        auto p = klaviyo::detail::plan_write<update_profile>(id, std::move(data), o, profile_vocab::write, "profile",
+                                                             profile_payload_limit);
+        if (detail::edits_arrays(in.patch_properties)) p.idempotent = false;
         return p;
     }
 };
@@ -327,20 +289,19 @@ struct create_or_update_profile : operation<upsert_result, http_method::post, ra
     static constexpr std::string_view path = "/api/profile-import";
 
     static klaviyo::detail::request_plan plan(const profile_upsert& in, const write_options& o) {
-        auto p = klaviyo::detail::make_plan<create_or_update_profile>({});
         if (!in.id && !in.email && !in.phone_number && !in.external_id && !in._kx)
             return klaviyo::detail::invalid_plan(
                 operation_id, "data: one of id, email, phone_number, external_id or _kx is required");
         if (in.id && in.id->empty()) return klaviyo::detail::invalid_plan(operation_id, "data.id: must not be empty");
         if (auto e = detail::check_identifiers(in.email, in.phone_number); !e.empty())
             return klaviyo::detail::invalid_plan(operation_id, e);
-        if (in.patch_properties && (in.patch_properties->append || in.patch_properties->unappend)) p.idempotent = false;
-        p.target = detail::write_query(path, o, p);
         json::object data{{"type", "profile"}};
         if (in.id) data["id"] = *in.id;
         data["attributes"] = jsonapi::to_json(in);
         detail::put_meta(data, in.patch_properties);
-        p.body = detail::finish_body(std::move(data), p);
+        auto p = klaviyo::detail::plan_write<create_or_update_profile>({}, std::move(data), o, profile_vocab::write,
+                                                                       "profile", profile_payload_limit);
+        if (detail::edits_arrays(in.patch_properties)) p.idempotent = false;
         return p;
     }
 };

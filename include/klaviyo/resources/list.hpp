@@ -1,0 +1,151 @@
+// klaviyo-cpp: the list resource, and the profiles in a list.
+#pragma once
+
+#include <klaviyo/accepted.hpp>
+#include <klaviyo/detail/request_plan.hpp>
+#include <klaviyo/detail/result_parser.hpp>
+#include <klaviyo/jsonapi/document.hpp>
+#include <klaviyo/operation.hpp>
+#include <klaviyo/resources/profile.hpp>
+
+#include <boost/describe/class.hpp>
+
+#include <optional>
+#include <string>
+
+namespace klaviyo {
+
+struct list_attributes {
+    std::optional<std::string> name{}, created{}, updated{};
+    std::optional<std::string> opt_in_process{}; ///< "double_opt_in" or "single_opt_in"
+    std::optional<std::int64_t> profile_count{}; ///< with additional_fields = {"profile_count"}
+};
+BOOST_DESCRIBE_STRUCT(list_attributes, (), (name, created, updated, opt_in_process, profile_count))
+
+/// Input of create_list.
+struct new_list {
+    std::string name{};
+    std::optional<std::string> opt_in_process{}; ///< "double_opt_in" or "single_opt_in"
+};
+BOOST_DESCRIBE_STRUCT(new_list, (), (name, opt_in_process))
+
+/// Input of update_list: absent members are left as they are.
+struct list_update {
+    std::optional<std::string> name{};
+    std::optional<std::string> opt_in_process{};
+};
+BOOST_DESCRIBE_STRUCT(list_update, (), (name, opt_in_process))
+
+namespace ops {
+
+namespace list_vocab {
+inline constexpr std::string_view list_fields[] = {"list", "flow", "tag"};
+inline constexpr std::string_view includes[] = {"flow-triggers", "tags"};
+inline constexpr std::string_view additional[] = {"profile_count"};
+inline constexpr std::string_view sorts[] = {"created", "id", "name", "updated"};
+inline constexpr std::string_view write_fields[] = {"list"};
+inline constexpr std::string_view profile_fields[] = {"profile"};
+inline constexpr std::string_view profile_additional[] = {"subscriptions", "predictive_analytics"};
+inline constexpr std::string_view profile_sorts[] = {"joined_group_at"};
+inline constexpr query_vocabulary list{list_fields, includes, {}, sorts};
+inline constexpr query_vocabulary get{list_fields, includes, additional, {}};
+inline constexpr query_vocabulary write{write_fields, {}, {}, {}};
+inline constexpr query_vocabulary profiles{profile_fields, {}, profile_additional, profile_sorts};
+} // namespace list_vocab
+
+namespace detail {
+inline std::string check_opt_in(const std::optional<std::string>& v) {
+    if (v && *v != "double_opt_in" && *v != "single_opt_in")
+        return "data.attributes.opt_in_process: must be double_opt_in or single_opt_in";
+    return {};
+}
+} // namespace detail
+
+/// GET /api/lists: at most 10 a page.
+struct get_lists
+    : operation<jsonapi::page<list_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
+    static constexpr std::string_view operation_id = "get_lists";
+    static constexpr std::string_view path = "/api/lists";
+    static klaviyo::detail::request_plan plan(const list_options& o) {
+        return klaviyo::detail::plan_list<get_lists>(o, list_vocab::list, "list");
+    }
+};
+
+struct get_list
+    : operation<jsonapi::document<list_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "get_list";
+    static constexpr std::string_view path = "/api/lists/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
+        auto p = klaviyo::detail::plan_get<get_list>(id, o, list_vocab::get, "list");
+        // Counting the profiles drops the limit to 1/s burst, 15/m steady.
+        if (!o.additional_fields.empty()) p.rate = rate_limits::xs;
+        return p;
+    }
+};
+
+/// POST /api/lists: 10/s, 150/m, and 150 a day.
+struct create_list : operation<jsonapi::document<list_attributes>, http_method::post, rate_limit{10, 150, 150},
+                               idempotency::non_idempotent> {
+    static constexpr std::string_view operation_id = "create_list";
+    static constexpr std::string_view path = "/api/lists";
+    static klaviyo::detail::request_plan plan(const new_list& in, const write_options& o) {
+        if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
+        if (auto e = detail::check_opt_in(in.opt_in_process); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        json::object data{{"type", "list"}, {"attributes", jsonapi::to_json(in)}};
+        return klaviyo::detail::plan_write<create_list>({}, std::move(data), o, list_vocab::write, "list",
+                                                        5 * 1024 * 1024);
+    }
+};
+
+struct update_list
+    : operation<jsonapi::document<list_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "update_list";
+    static constexpr std::string_view path = "/api/lists/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id, const list_update& in, const write_options& o) {
+        if (in.name && in.name->empty())
+            return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
+        if (auto e = detail::check_opt_in(in.opt_in_process); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        json::object data{{"type", "list"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
+        return klaviyo::detail::plan_write<update_list>(id, std::move(data), o, list_vocab::write, "list",
+                                                        5 * 1024 * 1024);
+    }
+};
+
+/// DELETE /api/lists/{id}: repeating it finds nothing left to delete.
+struct delete_list : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "delete_list";
+    static constexpr std::string_view path = "/api/lists/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id) {
+        return klaviyo::detail::plan_delete<delete_list>(id);
+    }
+};
+
+/// GET /api/lists/{id}/profiles: the members, up to 100 a page, with joined_group_at.
+struct get_profiles_for_list
+    : operation<jsonapi::page<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 100> {
+    static constexpr std::string_view operation_id = "get_profiles_for_list";
+    static constexpr std::string_view path = "/api/lists/{id}/profiles";
+    static klaviyo::detail::request_plan plan(std::string_view list_id, const list_options& o) {
+        auto p = klaviyo::detail::plan_list<get_profiles_for_list>(o, list_vocab::profiles, "profile", list_id);
+        if (detail::has(o.additional_fields, "predictive_analytics")) p.rate = rate_limits::m;
+        return p;
+    }
+};
+
+} // namespace ops
+
+struct list {
+    static constexpr std::string_view type = "list";
+    using attributes_type = list_attributes;
+    using create_type = new_list;
+    using update_type = list_update;
+    using get_operation = ops::get_list;
+    using list_operation = ops::get_lists;
+    using create_operation = ops::create_list;
+    using update_operation = ops::update_list;
+    using delete_operation = ops::delete_list;
+};
+
+} // namespace klaviyo
