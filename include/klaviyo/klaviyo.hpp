@@ -12,6 +12,7 @@
 #include <klaviyo/options.hpp>
 #include <klaviyo/query.hpp>
 #include <klaviyo/resources/account.hpp>
+#include <klaviyo/resources/event.hpp>
 #include <klaviyo/resources/list.hpp>
 #include <klaviyo/resources/metric.hpp>
 #include <klaviyo/resources/profile.hpp>

@@ -31,4 +31,49 @@ inline bool is_e164_phone(std::string_view s) noexcept {
     return true;
 }
 
+/// ISO 8601 date-time as Klaviyo takes it: YYYY-MM-DDTHH:MM:SS, optional
+/// fraction, then Z or ±HH:MM (or nothing, read as UTC). Checks field ranges.
+inline bool is_iso8601_datetime(std::string_view s) noexcept {
+    auto digits = [&](std::size_t at, std::size_t n, int lo, int hi) {
+        if (s.size() < at + n) return false;
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (s[i] < '0' || s[i] > '9') return false;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v >= lo && v <= hi;
+    };
+    if (!(digits(0, 4, 1900, 9999) && s.size() >= 19 && s[4] == '-' && digits(5, 2, 1, 12) && s[7] == '-' &&
+          digits(8, 2, 1, 31) && (s[10] == 'T' || s[10] == ' ') && digits(11, 2, 0, 23) && s[13] == ':' &&
+          digits(14, 2, 0, 59) && s[16] == ':' && digits(17, 2, 0, 60)))
+        return false;
+    std::size_t i = 19;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        std::size_t start = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        if (i == start) return false;
+    }
+    if (i == s.size()) return true;
+    if (s[i] == 'Z') return i + 1 == s.size();
+    if (s[i] != '+' && s[i] != '-') return false;
+    return s.size() == i + 6 && digits(i + 1, 2, 0, 23) && s[i + 3] == ':' && digits(i + 4, 2, 0, 59);
+}
+
+/// Active ISO 4217 currency codes.
+inline bool is_iso4217_currency(std::string_view code) noexcept {
+    static constexpr std::string_view codes =
+        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD "
+        "CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP "
+        "GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW "
+        "KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN "
+        "NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL "
+        "SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES "
+        "VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWL";
+    if (code.size() != 3) return false;
+    for (std::size_t i = 0; i + 3 <= codes.size(); i += 4)
+        if (codes.substr(i, 3) == code) return true;
+    return false;
+}
+
 } // namespace klaviyo

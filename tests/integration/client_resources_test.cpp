@@ -2,9 +2,12 @@
 // against the sandbox: what is created reads back, what is deleted is gone.
 #include "sandbox_fixture.hpp"
 
+#include <klaviyo/resources/event.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 using namespace klaviyo;
+namespace json = boost::json;
 using boost::asio::awaitable;
 namespace asio = boost::asio;
 
@@ -86,6 +89,36 @@ BOOST_AUTO_TEST_CASE(lists_page_ten_at_a_time) {
         while (auto p = co_await gen.async_resume(asio::use_awaitable)) sizes.push_back(p->data.size());
     });
     BOOST_TEST((sizes == std::vector<std::size_t>{10, 10, 3}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(events_against_sandbox)
+
+BOOST_AUTO_TEST_CASE(created_events_show_up_with_their_metric_once) {
+    ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    new_event e;
+    e.metric_name = "Placed Order";
+    e.profile.email = "buyer@example.com";
+    e.properties = json::object{{"sku", "A1"}};
+    e.value = 19.99;
+    e.value_currency = "USD";
+    e.unique_id = "order-77";
+    list_options with_metric{.include = {"metric"}};
+    f.run([&]() -> awaitable<void> {
+        co_await f.client->async_create<event>(e);
+        co_await f.client->async_create<event>(e); // the same unique_id: recorded once
+        auto page = co_await f.client->async_list<event>(with_metric);
+        BOOST_TEST_REQUIRE(page.data.size() == 1u);
+        BOOST_TEST(page.data[0].attributes.event_properties->at("sku").as_string() == "A1");
+        auto metric_id = page.data[0].related_ids("metric").at(0);
+        bool named = false;
+        for (const auto& inc : page.included)
+            named |= inc.at("id") == metric_id.c_str() && inc.at("attributes").at("name") == "Placed Order";
+        BOOST_TEST(named);
+        auto one = co_await f.client->async_get<event>(page.data[0].id);
+        BOOST_TEST(one.data.id == page.data[0].id);
+    });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
