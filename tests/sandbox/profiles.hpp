@@ -1,7 +1,9 @@
 // klaviyo-sandbox: the profile store and the profile endpoints.
 #pragma once
 
+#include "collection.hpp"
 #include "filter.hpp"
+#include "spec.hpp"
 #include "wire.hpp"
 
 #include <boost/json/parse.hpp>
@@ -15,40 +17,6 @@
 #include <vector>
 
 namespace sandbox {
-
-/// What a handler sees of a request (already authenticated and checked).
-struct request_view {
-    std::string_view method;
-    std::string_view path;
-    std::vector<std::pair<std::string, std::string>> params; // decoded
-    json::value body;                                        // null when none
-    std::size_t body_size = 0;
-    std::string_view content_type;
-    const std::string* raw_body = nullptr;
-    std::string base_url;
-
-    const std::string* param(std::string_view key) const {
-        for (const auto& [k, v] : params)
-            if (k == key) return &v;
-        return nullptr;
-    }
-};
-
-struct reply {
-    unsigned status = 200;
-    std::string body; // empty for 202/204
-};
-
-inline std::vector<std::string> split_csv(std::string_view s) {
-    std::vector<std::string> out;
-    while (!s.empty()) {
-        auto c = s.find(',');
-        out.emplace_back(s.substr(0, c));
-        if (c == std::string_view::npos) break;
-        s.remove_prefix(c + 1);
-    }
-    return out;
-}
 
 class profile_store {
 public:
@@ -69,35 +37,10 @@ public:
     // ------------------------------------------------------------ endpoints
 
     reply get_profiles(const request_view& r) {
-        static const std::set<std::string> allowed = {"fields[profile]",
-                                                      "fields[push-token]",
-                                                      "fields[conversation]",
-                                                      "additional-fields[profile]",
-                                                      "filter",
-                                                      "include",
-                                                      "page[cursor]",
-                                                      "page[size]",
-                                                      "sort"};
-        check_params(r, allowed);
-        auto fields = profile_fields(r);
-        auto additional = additional_fields(r);
-        check_include(r, {"conversations", "push-tokens"});
-        std::size_t size = page_size(r, 20, 100);
-        std::optional<filter_node> filt;
-        if (auto* f = r.param("filter")) {
-            try {
-                filt = filter_parser(*f).parse();
-                check_rules(*filt, {{"id", {"any", "equals"}},
-                                    {"email", {"any", "equals"}},
-                                    {"phone_number", {"any", "equals"}},
-                                    {"external_id", {"any", "equals"}},
-                                    {"_kx", {"equals"}},
-                                    {"created", {"greater-than", "less-than"}},
-                                    {"updated", {"greater-than", "less-than"}}});
-            } catch (const filter_error& e) {
-                throw bad_parameter(e.what(), "filter");
-            }
-        }
+        const auto& op = spec_of("get_profiles");
+        auto filt = check_query(op, r);
+        auto fields = requested_fields(r);
+        auto additional = requested_additional(r);
         std::vector<const std::string*> ids;
         for (const auto& id : order_) {
             const auto& p = profiles_.at(id);
@@ -113,8 +56,6 @@ public:
             std::string key = *s;
             bool desc = !key.empty() && key[0] == '-';
             if (desc) key.erase(0, 1);
-            static const std::set<std::string> sorts = {"created", "email", "id", "updated"};
-            if (!sorts.count(key)) throw bad_parameter("'" + *s + "' is not a valid sort field", "sort");
             std::stable_sort(ids.begin(), ids.end(), [&](const std::string* a, const std::string* b) {
                 auto val = [&](const std::string* id) -> std::string {
                     if (key == "id") return *id;
@@ -124,61 +65,41 @@ public:
                 return desc ? val(b) < val(a) : val(a) < val(b);
             });
         }
-        std::size_t offset = cursor_offset(r);
-        json::array data;
-        for (std::size_t i = offset; i < ids.size() && i < offset + size; ++i)
-            data.push_back(render(profiles_.at(*ids[i]), r.base_url, fields, additional));
-        json::object links{{"self", page_link(r, std::nullopt)}};
-        if (offset + size < ids.size()) links["next"] = page_link(r, offset + size);
-        if (offset > 0) links["prev"] = page_link(r, offset >= size ? offset - size : 0);
-        return {200, json::serialize(json::object{{"data", std::move(data)}, {"links", std::move(links)}})};
+        return {200, json::serialize(collection::paginate(r, op, ids.size(), [&](std::size_t i) {
+                    return render(profiles_.at(*ids[i]), r.base_url, fields, additional);
+                }))};
     }
 
     reply get_profile(const request_view& r, const std::string& id) {
-        static const std::set<std::string> allowed = {"fields[profile]",
-                                                      "fields[list]",
-                                                      "fields[segment]",
-                                                      "fields[push-token]",
-                                                      "fields[conversation]",
-                                                      "additional-fields[profile]",
-                                                      "include"};
-        check_params(r, allowed);
-        auto fields = profile_fields(r);
-        auto additional = additional_fields(r);
-        auto include = check_include(r, {"conversations", "lists", "push-tokens", "segments"});
+        check_query(spec_of("get_profile"), r);
+        auto fields = requested_fields(r);
+        auto additional = requested_additional(r);
+        bool include = r.param("include") != nullptr;
         const auto& p = find(id);
         json::object doc{{"data", render(p, r.base_url, fields, additional)},
                          {"links", json::object{{"self", r.base_url + "/api/profiles/" + id + "/"}}}};
-        if (!include.empty()) doc["included"] = json::array{};
+        if (include) doc["included"] = json::array{};
         return {200, json::serialize(doc)};
     }
 
     reply create_profile(const request_view& r) {
-        check_write_params(r);
-        auto fields = profile_fields(r);
-        auto additional = additional_fields(r);
-        auto& data = data_object(r, "profile");
+        check_query(spec_of("create_profile"), r);
+        auto fields = requested_fields(r);
+        auto additional = requested_additional(r);
+        auto& data = body_data(r, "profile", payload_limit);
         if (data.contains("id")) throw bad_request("'id' is not allowed when creating a profile", "/data/id");
         auto attrs = attributes(data);
         check_identifiers(attrs, true);
-        if (auto dup = find_by_identifiers(attrs)) {
-            api_failure f{409,
-                          "duplicate_profile",
-                          "Conflict.",
-                          "A profile already exists with one of these identifiers.",
-                          {{"pointer", "/data/attributes"}}};
-            f.meta = {{"duplicate_profile_id", *dup}};
-            throw f;
-        }
+        if (auto dup = find_by_identifiers(attrs)) throw duplicate(*dup);
         auto& p = insert(clean(attrs));
         return {201, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
     }
 
     reply update_profile(const request_view& r, const std::string& id) {
-        check_write_params(r);
-        auto fields = profile_fields(r);
-        auto additional = additional_fields(r);
-        auto& data = data_object(r, "profile");
+        check_query(spec_of("update_profile"), r);
+        auto fields = requested_fields(r);
+        auto additional = requested_additional(r);
+        auto& data = body_data(r, "profile", payload_limit);
         const auto* did = data.if_contains("id");
         if (!did || !did->is_string()) throw bad_request("'id' is required", "/data/id");
         if (did->get_string() != id) {
@@ -191,24 +112,16 @@ public:
         auto& p = find(id);
         auto attrs = attributes(data);
         check_identifiers(attrs, false);
-        if (auto dup = find_by_identifiers(attrs); dup && *dup != id) {
-            api_failure f{409,
-                          "duplicate_profile",
-                          "Conflict.",
-                          "A profile already exists with one of these identifiers.",
-                          {{"pointer", "/data/attributes"}}};
-            f.meta = {{"duplicate_profile_id", *dup}};
-            throw f;
-        }
+        if (auto dup = find_by_identifiers(attrs); dup && *dup != id) throw duplicate(*dup);
         apply(p, attrs, data.if_contains("meta"));
         return {200, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
     }
 
     reply import_profile(const request_view& r) {
-        check_write_params(r);
-        auto fields = profile_fields(r);
-        auto additional = additional_fields(r);
-        auto& data = data_object(r, "profile");
+        check_query(spec_of("create_or_update_profile"), r);
+        auto fields = requested_fields(r);
+        auto additional = requested_additional(r);
+        auto& data = body_data(r, "profile", payload_limit);
         auto attrs = attributes(data);
         check_identifiers(attrs, false);
         std::optional<std::string> target;
@@ -459,107 +372,32 @@ private:
                             {"links", json::object{{"self", self}}}};
     }
 
-    // ------------------------------------------------------------ request checks
+    // ------------------------------------------------------------ request helpers
+    // (query parameters are checked against the spec by check_query)
 
-    static void check_params(const request_view& r, const std::set<std::string>& allowed) {
-        for (const auto& [k, v] : r.params)
-            if (!allowed.count(k)) throw bad_parameter("'" + k + "' is not a valid query parameter", k);
-    }
-    static void check_write_params(const request_view& r) {
-        check_params(r, {"fields[profile]", "additional-fields[profile]"});
+    static api_failure duplicate(const std::string& existing) {
+        api_failure f{409,
+                      "duplicate_profile",
+                      "Conflict.",
+                      "A profile already exists with one of these identifiers.",
+                      {{"pointer", "/data/attributes"}}};
+        f.meta = {{"duplicate_profile_id", existing}};
+        return f;
     }
 
-    static std::vector<std::string> profile_fields(const request_view& r) {
-        static const std::set<std::string> top = {"created",
-                                                  "email",
-                                                  "external_id",
-                                                  "first_name",
-                                                  "id",
-                                                  "image",
-                                                  "last_event_date",
-                                                  "last_name",
-                                                  "locale",
-                                                  "location",
-                                                  "organization",
-                                                  "phone_number",
-                                                  "predictive_analytics",
-                                                  "properties",
-                                                  "subscriptions",
-                                                  "title",
-                                                  "updated"};
+    /// Top-level attribute names of fields[profile] ("location.city" renders location).
+    static std::vector<std::string> requested_fields(const request_view& r) {
         std::vector<std::string> out;
         if (auto* f = r.param("fields[profile]"))
-            for (auto& name : split_csv(*f)) {
-                auto root = name.substr(0, name.find('.'));
-                if (!top.count(root) ||
-                    (root != name && root != "location" && root != "subscriptions" && root != "predictive_analytics"))
-                    throw bad_parameter("'" + name + "' is not a valid field for the resource 'profile'",
-                                        "fields[profile]");
-                out.push_back(root);
-            }
+            for (auto& name : split_csv(*f)) out.push_back(name.substr(0, name.find('.')));
         return out;
     }
 
-    static std::set<std::string> additional_fields(const request_view& r) {
+    static std::set<std::string> requested_additional(const request_view& r) {
         std::set<std::string> out;
         if (auto* f = r.param("additional-fields[profile]"))
-            for (auto& name : split_csv(*f)) {
-                if (name != "subscriptions" && name != "predictive_analytics")
-                    throw bad_parameter("'" + name + "' is not a valid additional field", "additional-fields[profile]");
-                out.insert(name);
-            }
+            for (auto& name : split_csv(*f)) out.insert(name);
         return out;
-    }
-
-    static std::vector<std::string> check_include(const request_view& r, const std::set<std::string>& allowed) {
-        std::vector<std::string> out;
-        if (auto* f = r.param("include"))
-            for (auto& name : split_csv(*f)) {
-                if (!allowed.count(name))
-                    throw bad_parameter("'" + name + "' is not a valid related resource", "include");
-                out.push_back(name);
-            }
-        return out;
-    }
-
-    static std::size_t page_size(const request_view& r, std::size_t def, std::size_t max) {
-        auto* s = r.param("page[size]");
-        if (!s) return def;
-        char* end = nullptr;
-        long n = std::strtol(s->c_str(), &end, 10);
-        if (s->empty() || *end || n < 1 || static_cast<std::size_t>(n) > max)
-            throw bad_parameter("page[size] must be an integer between 1 and " + std::to_string(max), "page[size]");
-        return static_cast<std::size_t>(n);
-    }
-
-    static std::size_t cursor_offset(const request_view& r) {
-        auto* c = r.param("page[cursor]");
-        if (!c) return 0;
-        auto offset = read_cursor(*c);
-        if (offset == std::string::npos) throw bad_parameter("Invalid page cursor", "page[cursor]");
-        return offset;
-    }
-
-    static std::string page_link(const request_view& r, std::optional<std::size_t> offset);
-
-    static const json::object& data_object(const request_view& r, std::string_view type) {
-        if (!r.body.is_object()) throw bad_request("The request body must be a JSON object", "/");
-        if (r.body_size > payload_limit)
-            throw api_failure{413,
-                              "payload_too_large",
-                              "Payload too large.",
-                              "The maximum allowed payload size is 100KB.",
-                              {{"pointer", "/"}}};
-        const auto* d = r.body.get_object().if_contains("data");
-        if (!d || !d->is_object()) throw bad_request("'data' is required and must be an object", "/data");
-        const auto* t = d->get_object().if_contains("type");
-        if (!t || !t->is_string() || t->get_string() != type)
-            throw api_failure{409,
-                              "conflict",
-                              "Conflict.",
-                              "The type in the body must be '" + std::string(type) + "'.",
-                              {{"pointer", "/data/type"}}};
-        return d->get_object();
     }
 
     static json::object attributes(const json::object& data) {
@@ -603,22 +441,5 @@ private:
     std::vector<std::string> order_;
     std::map<std::string, std::string> index_;
 };
-
-inline std::string profile_store::page_link(const request_view& r, std::optional<std::size_t> offset) {
-    std::string link = r.base_url + std::string(r.path);
-    char sep = '?';
-    auto add = [&](std::string_view k, std::string_view v) {
-        link += sep;
-        sep = '&';
-        link += query_encode(k) + "=" + query_encode(v);
-    };
-    for (const auto& [k, v] : r.params)
-        if (k != "page[cursor]") add(k, v);
-    if (offset && *offset > 0)
-        add("page[cursor]", make_cursor(*offset));
-    else if (!offset)
-        if (auto* c = r.param("page[cursor]")) add("page[cursor]", *c);
-    return link;
-}
 
 } // namespace sandbox

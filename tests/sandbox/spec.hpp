@@ -3,7 +3,6 @@
 #pragma once
 
 #include "filter.hpp"
-#include "profiles.hpp"
 #include "spec_table.hpp"
 #include "wire.hpp"
 

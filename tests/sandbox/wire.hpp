@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include <boost/url/encode.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
@@ -16,6 +17,8 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sandbox {
 
@@ -109,6 +112,40 @@ inline bool valid_e164(std::string_view s) {
     for (char c : s.substr(1))
         if (c < '0' || c > '9') return false;
     return true;
+}
+
+/// What a handler sees of a request (already authenticated and checked).
+struct request_view {
+    std::string_view method;
+    std::string_view path;
+    std::vector<std::pair<std::string, std::string>> params; // decoded
+    json::value body;                                        // null when none
+    std::size_t body_size = 0;
+    std::string_view content_type;
+    const std::string* raw_body = nullptr;
+    std::string base_url;
+
+    const std::string* param(std::string_view key) const {
+        for (const auto& [k, v] : params)
+            if (k == key) return &v;
+        return nullptr;
+    }
+};
+
+struct reply {
+    unsigned status = 200;
+    std::string body; // empty for 202/204
+};
+
+inline std::vector<std::string> split_csv(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        auto c = s.find(',');
+        out.emplace_back(s.substr(0, c));
+        if (c == std::string_view::npos) break;
+        s.remove_prefix(c + 1);
+    }
+    return out;
 }
 
 } // namespace sandbox
