@@ -16,6 +16,8 @@
 #include <klaviyo/resources/list.hpp>
 #include <klaviyo/resources/metric.hpp>
 #include <klaviyo/resources/profile.hpp>
+#include <klaviyo/resources/segment.hpp>
+#include <klaviyo/resources/template.hpp>
 #include <klaviyo/transport/beast.hpp>
 
 namespace klaviyo {

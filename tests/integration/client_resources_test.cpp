@@ -3,6 +3,8 @@
 #include "sandbox_fixture.hpp"
 
 #include <klaviyo/resources/event.hpp>
+#include <klaviyo/resources/segment.hpp>
+#include <klaviyo/resources/template.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -118,6 +120,47 @@ BOOST_AUTO_TEST_CASE(created_events_show_up_with_their_metric_once) {
         BOOST_TEST(named);
         auto one = co_await f.client->async_get<event>(page.data[0].id);
         BOOST_TEST(one.data.id == page.data[0].id);
+    });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(segments_and_templates_against_sandbox)
+
+BOOST_AUTO_TEST_CASE(segment_and_template_lifecycles) {
+    ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    new_segment ns{.name = "Pro",
+                   .definition =
+                       json::object{{"condition_groups", json::array{json::object{{"conditions", json::array{}}}}}}};
+    segment_update su{.is_starred = true};
+    new_template nt{.name = "Welcome", .html = "<p>Hi</p>", .text = "Hi"};
+    template_update tu{.name = "Welcome 2"};
+    f.run([&]() -> awaitable<void> {
+        auto s = co_await f.client->async_create<segment>(ns);
+        auto starred = co_await f.client->async_update<segment>(s.data.id, su);
+        BOOST_TEST(*starred.data.attributes.is_starred);
+        auto listed = co_await f.client->async_list<segment>();
+        BOOST_TEST(listed.data.size() == 1u);
+        co_await f.client->async_delete<segment>(s.data.id);
+
+        auto t = co_await f.client->async_create<email_template>(nt);
+        BOOST_TEST(*t.data.attributes.editor_type == "CODE");
+        auto renamed = co_await f.client->async_update<email_template>(t.data.id, tu);
+        BOOST_TEST(*renamed.data.attributes.name == "Welcome 2");
+        BOOST_TEST(*renamed.data.attributes.html == "<p>Hi</p>");
+        co_await f.client->async_delete<email_template>(t.data.id);
+        int missing = 0;
+        try {
+            co_await f.client->async_get<segment>(s.data.id);
+        } catch (const api_error& e) {
+            missing += e.code() == errc::not_found;
+        }
+        try {
+            co_await f.client->async_get<email_template>(t.data.id);
+        } catch (const api_error& e) {
+            missing += e.code() == errc::not_found;
+        }
+        BOOST_TEST(missing == 2);
     });
 }
 

@@ -4,6 +4,8 @@
 
 #include <klaviyo/resources/account.hpp>
 #include <klaviyo/resources/metric.hpp>
+#include <klaviyo/resources/segment.hpp>
+#include <klaviyo/resources/template.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -131,6 +133,63 @@ BOOST_AUTO_TEST_CASE(profiles_of_a_list) {
     BOOST_TEST((ids == std::vector<std::string>{"P1", "P2"}));
     BOOST_TEST(f.mock().requests()[0].target == "/api/lists/L1/profiles?sort=-joined_group_at&page%5Bsize%5D=1");
     BOOST_TEST(f.mock().requests()[1].target == "/api/lists/L1/profiles?page%5Bcursor%5D=c2");
+}
+
+BOOST_AUTO_TEST_CASE(segments_crud_and_checks) {
+    fixture f;
+    f.mock()
+        .respond(201, doc_of("segment", "S1"))
+        .respond(200, doc_of("segment", "S1", R"({"name":"n","is_active":false})"))
+        .respond(204);
+    new_segment ns{.name = "Pro users",
+                   .definition =
+                       json::object{{"condition_groups", json::array{json::object{{"conditions", json::array{}}}}}}};
+    segment_update su{.is_active = false};
+    ktest::run(f, [&]() -> awaitable<void> {
+        co_await f.client.async_create<segment>(ns);
+        auto u = co_await f.client.async_update<segment>("S1", su);
+        BOOST_TEST(!*u.data.attributes.is_active);
+        co_await f.client.async_delete<segment>("S1");
+    });
+    const auto& r = f.mock().requests();
+    BOOST_TEST(r[0].body == R"({"data":{"type":"segment","attributes":{"name":"Pro users","definition":)"
+                            R"({"condition_groups":[{"conditions":[]}]}}}})");
+    BOOST_TEST(r[1].body == R"({"data":{"type":"segment","id":"S1","attributes":{"is_active":false}}})");
+    BOOST_TEST(r[2].target == "/api/segments/S1");
+    BOOST_TEST((ops::create_segment::plan(ns, {}).rate == rate_limit{1, 15, 100}));
+    BOOST_TEST((ops::delete_segment::plan("S1").rate == rate_limits::s));
+    BOOST_TEST(
+        (ops::get_segment::plan("S1", get_options{.additional_fields = {"profile_count"}}).rate == rate_limits::xs));
+    BOOST_TEST(ops::create_segment::plan(new_segment{.name = "x"}, {}).invalid ==
+               "data.attributes.definition.condition_groups: at least one condition group is required");
+    BOOST_TEST(ops::get_segments::plan(list_options{.page_size = 20}).invalid == "page_size: must be between 1 and 10");
+}
+
+BOOST_AUTO_TEST_CASE(templates_crud_and_checks) {
+    fixture f;
+    f.mock().respond(201, doc_of("template", "T1")).respond(200, doc_of("template", "T1")).respond(204);
+    new_template nt{.name = "Welcome", .html = "<p>Hi</p>"};
+    template_update tu{.text = "Hi"};
+    ktest::run(f, [&]() -> awaitable<void> {
+        co_await f.client.async_create<email_template>(nt);
+        co_await f.client.async_update<email_template>("T1", tu);
+        co_await f.client.async_delete<email_template>("T1");
+    });
+    const auto& r = f.mock().requests();
+    BOOST_TEST(
+        r[0].body ==
+        R"({"data":{"type":"template","attributes":{"name":"Welcome","editor_type":"CODE","html":"<p>Hi</p>"}}})");
+    BOOST_TEST(r[1].body == R"({"data":{"type":"template","id":"T1","attributes":{"text":"Hi"}}})");
+    BOOST_TEST(r[2].target == "/api/templates/T1");
+    BOOST_TEST(ops::create_template::plan(new_template{.name = "x"}, {}).invalid ==
+               "data.attributes.html: is required for CODE templates");
+    BOOST_TEST(
+        ops::create_template::plan(new_template{.name = "x", .editor_type = "SYSTEM_DRAGGABLE", .html = "<p/>"}, {})
+            .invalid == "data.attributes.html: not allowed for SYSTEM_DRAGGABLE templates");
+    BOOST_TEST(ops::create_template::plan(new_template{.name = "x", .editor_type = "WYSIWYG", .html = "<p/>"}, {})
+                   .invalid.find("data.attributes.editor_type") == 0u);
+    BOOST_TEST(ops::get_templates::plan(list_options{.additional_fields = {"definition"}}).target ==
+               "/api/templates?additional-fields%5Btemplate%5D=definition&page%5Bsize%5D=10");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,140 @@
+// klaviyo-cpp: the segment resource (profiles chosen by conditions).
+#pragma once
+
+#include <klaviyo/accepted.hpp>
+#include <klaviyo/detail/request_plan.hpp>
+#include <klaviyo/detail/result_parser.hpp>
+#include <klaviyo/jsonapi/document.hpp>
+#include <klaviyo/operation.hpp>
+
+#include <boost/describe/class.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace klaviyo {
+
+struct segment_attributes {
+    std::optional<std::string> name{}, created{}, updated{};
+    std::optional<json::object> definition{}; ///< {"condition_groups": [...]}, as Klaviyo sends it
+    std::optional<bool> is_active{}, is_processing{}, is_starred{};
+    std::optional<std::int64_t> profile_count{}; ///< with additional_fields = {"profile_count"}
+};
+BOOST_DESCRIBE_STRUCT(segment_attributes, (),
+                      (name, created, updated, definition, is_active, is_processing, is_starred, profile_count))
+
+/// Input of create_segment. `definition` is the JSON of the spec's
+/// SegmentDefinition: {"condition_groups": [{"conditions": [...]}, ...]}.
+struct new_segment {
+    std::string name{};
+    json::object definition{};
+    std::optional<bool> is_starred{};
+};
+BOOST_DESCRIBE_STRUCT(new_segment, (), (name, definition, is_starred))
+
+/// Input of update_segment: absent members are left as they are.
+struct segment_update {
+    std::optional<std::string> name{};
+    std::optional<json::object> definition{};
+    std::optional<bool> is_starred{}, is_active{};
+};
+BOOST_DESCRIBE_STRUCT(segment_update, (), (name, definition, is_starred, is_active))
+
+namespace ops {
+
+namespace segment_vocab {
+inline constexpr std::string_view fields[] = {"segment", "flow", "tag"};
+inline constexpr std::string_view includes[] = {"flow-triggers", "tags"};
+inline constexpr std::string_view additional[] = {"profile_count"};
+inline constexpr std::string_view sorts[] = {"created", "id", "name", "updated"};
+inline constexpr std::string_view write_fields[] = {"segment"};
+inline constexpr query_vocabulary list{fields, includes, {}, sorts};
+inline constexpr query_vocabulary get{fields, includes, additional, {}};
+inline constexpr query_vocabulary write{write_fields, {}, {}, {}};
+/// create and update: 1/s burst, 15/m steady, 100 a day.
+inline constexpr rate_limit writes{1, 15, 100};
+} // namespace segment_vocab
+
+namespace detail {
+inline std::string check_definition(const json::object& d, const char* where) {
+    const auto* groups = d.if_contains("condition_groups");
+    if (!groups || !groups->is_array() || groups->get_array().empty())
+        return std::string(where) + ".condition_groups: at least one condition group is required";
+    return {};
+}
+} // namespace detail
+
+struct get_segments
+    : operation<jsonapi::page<segment_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
+    static constexpr std::string_view operation_id = "get_segments";
+    static constexpr std::string_view path = "/api/segments";
+    static klaviyo::detail::request_plan plan(const list_options& o) {
+        return klaviyo::detail::plan_list<get_segments>(o, segment_vocab::list, "segment");
+    }
+};
+
+struct get_segment
+    : operation<jsonapi::document<segment_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "get_segment";
+    static constexpr std::string_view path = "/api/segments/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
+        auto p = klaviyo::detail::plan_get<get_segment>(id, o, segment_vocab::get, "segment");
+        if (!o.additional_fields.empty()) p.rate = rate_limits::xs; // profile_count is slow
+        return p;
+    }
+};
+
+struct create_segment : operation<jsonapi::document<segment_attributes>, http_method::post, segment_vocab::writes,
+                                  idempotency::non_idempotent> {
+    static constexpr std::string_view operation_id = "create_segment";
+    static constexpr std::string_view path = "/api/segments";
+    static klaviyo::detail::request_plan plan(const new_segment& in, const write_options& o) {
+        if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
+        if (auto e = detail::check_definition(in.definition, "data.attributes.definition"); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        json::object data{{"type", "segment"}, {"attributes", jsonapi::to_json(in)}};
+        return klaviyo::detail::plan_write<create_segment>({}, std::move(data), o, segment_vocab::write, "segment",
+                                                           5 * 1024 * 1024);
+    }
+};
+
+struct update_segment : operation<jsonapi::document<segment_attributes>, http_method::patch, segment_vocab::writes,
+                                  idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "update_segment";
+    static constexpr std::string_view path = "/api/segments/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id, const segment_update& in, const write_options& o) {
+        if (in.name && in.name->empty())
+            return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
+        if (in.definition)
+            if (auto e = detail::check_definition(*in.definition, "data.attributes.definition"); !e.empty())
+                return klaviyo::detail::invalid_plan(operation_id, e);
+        json::object data{{"type", "segment"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
+        return klaviyo::detail::plan_write<update_segment>(id, std::move(data), o, segment_vocab::write, "segment",
+                                                           5 * 1024 * 1024);
+    }
+};
+
+struct delete_segment : operation<accepted, http_method::del, rate_limits::s, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "delete_segment";
+    static constexpr std::string_view path = "/api/segments/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id) {
+        return klaviyo::detail::plan_delete<delete_segment>(id);
+    }
+};
+
+} // namespace ops
+
+struct segment {
+    static constexpr std::string_view type = "segment";
+    using attributes_type = segment_attributes;
+    using create_type = new_segment;
+    using update_type = segment_update;
+    using get_operation = ops::get_segment;
+    using list_operation = ops::get_segments;
+    using create_operation = ops::create_segment;
+    using update_operation = ops::update_segment;
+    using delete_operation = ops::delete_segment;
+};
+
+} // namespace klaviyo

@@ -1,0 +1,128 @@
+// klaviyo-cpp: the template resource (email templates). Named email_template
+// in C++, since `template` is a keyword.
+#pragma once
+
+#include <klaviyo/accepted.hpp>
+#include <klaviyo/detail/request_plan.hpp>
+#include <klaviyo/detail/result_parser.hpp>
+#include <klaviyo/jsonapi/document.hpp>
+#include <klaviyo/operation.hpp>
+
+#include <boost/describe/class.hpp>
+
+#include <optional>
+#include <string>
+
+namespace klaviyo {
+
+struct template_attributes {
+    std::optional<std::string> name{}, editor_type{}, html{}, text{}, amp{}, created{}, updated{};
+    std::optional<json::object> definition{}; ///< with additional_fields = {"definition"}
+};
+BOOST_DESCRIBE_STRUCT(template_attributes, (), (name, editor_type, html, text, amp, created, updated, definition))
+
+/// Input of create_template. `editor_type` is CODE, USER_DRAGGABLE or
+/// SYSTEM_DRAGGABLE; `html` is required for the first two and refused for the
+/// third. Klaviyo allows 1,000 templates created through the API.
+struct new_template {
+    std::string name{};
+    std::string editor_type = "CODE";
+    std::optional<std::string> html{}, text{}, amp{};
+    std::optional<json::object> definition{};
+};
+BOOST_DESCRIBE_STRUCT(new_template, (), (name, editor_type, html, text, amp, definition))
+
+/// Input of update_template: absent members are left as they are.
+struct template_update {
+    std::optional<std::string> name{}, html{}, text{}, amp{};
+    std::optional<json::object> definition{};
+};
+BOOST_DESCRIBE_STRUCT(template_update, (), (name, html, text, amp, definition))
+
+namespace ops {
+
+namespace template_vocab {
+inline constexpr std::string_view fields[] = {"template"};
+inline constexpr std::string_view additional[] = {"definition"};
+inline constexpr std::string_view sorts[] = {"created", "id", "name", "updated"};
+inline constexpr query_vocabulary list{fields, {}, additional, sorts};
+inline constexpr query_vocabulary get{fields, {}, additional, {}};
+inline constexpr query_vocabulary write{fields, {}, additional, {}};
+} // namespace template_vocab
+
+struct get_templates
+    : operation<jsonapi::page<template_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
+    static constexpr std::string_view operation_id = "get_templates";
+    static constexpr std::string_view path = "/api/templates";
+    static klaviyo::detail::request_plan plan(const list_options& o) {
+        return klaviyo::detail::plan_list<get_templates>(o, template_vocab::list, "template");
+    }
+};
+
+struct get_template
+    : operation<jsonapi::document<template_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "get_template";
+    static constexpr std::string_view path = "/api/templates/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
+        return klaviyo::detail::plan_get<get_template>(id, o, template_vocab::get, "template");
+    }
+};
+
+struct create_template : operation<jsonapi::document<template_attributes>, http_method::post, rate_limits::l,
+                                   idempotency::non_idempotent> {
+    static constexpr std::string_view operation_id = "create_template";
+    static constexpr std::string_view path = "/api/templates";
+    static klaviyo::detail::request_plan plan(const new_template& in, const write_options& o) {
+        if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
+        const auto& t = in.editor_type;
+        if (t != "CODE" && t != "USER_DRAGGABLE" && t != "SYSTEM_DRAGGABLE")
+            return klaviyo::detail::invalid_plan(
+                operation_id, "data.attributes.editor_type: must be CODE, USER_DRAGGABLE or SYSTEM_DRAGGABLE");
+        if (t == "SYSTEM_DRAGGABLE" && in.html)
+            return klaviyo::detail::invalid_plan(operation_id,
+                                                 "data.attributes.html: not allowed for SYSTEM_DRAGGABLE templates");
+        if (t != "SYSTEM_DRAGGABLE" && !in.html)
+            return klaviyo::detail::invalid_plan(operation_id,
+                                                 "data.attributes.html: is required for " + t + " templates");
+        json::object data{{"type", "template"}, {"attributes", jsonapi::to_json(in)}};
+        return klaviyo::detail::plan_write<create_template>({}, std::move(data), o, template_vocab::write, "template",
+                                                            5 * 1024 * 1024);
+    }
+};
+
+struct update_template
+    : operation<jsonapi::document<template_attributes>, http_method::patch, rate_limits::l, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "update_template";
+    static constexpr std::string_view path = "/api/templates/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id, const template_update& in, const write_options& o) {
+        if (in.name && in.name->empty())
+            return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
+        json::object data{{"type", "template"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
+        return klaviyo::detail::plan_write<update_template>(id, std::move(data), o, template_vocab::write, "template",
+                                                            5 * 1024 * 1024);
+    }
+};
+
+struct delete_template : operation<accepted, http_method::del, rate_limits::l, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "delete_template";
+    static constexpr std::string_view path = "/api/templates/{id}";
+    static klaviyo::detail::request_plan plan(std::string_view id) {
+        return klaviyo::detail::plan_delete<delete_template>(id);
+    }
+};
+
+} // namespace ops
+
+struct email_template {
+    static constexpr std::string_view type = "template";
+    using attributes_type = template_attributes;
+    using create_type = new_template;
+    using update_type = template_update;
+    using get_operation = ops::get_template;
+    using list_operation = ops::get_templates;
+    using create_operation = ops::create_template;
+    using update_operation = ops::update_template;
+    using delete_operation = ops::delete_template;
+};
+
+} // namespace klaviyo
