@@ -217,4 +217,49 @@ BOOST_AUTO_TEST_CASE(host_header_carries_a_non_default_port) {
     BOOST_TEST(v.at("echo").at("target").as_string() == "/api/profiles/1");
 }
 
+BOOST_AUTO_TEST_CASE(a_cancelled_waiter_leaves_the_queue) {
+    ktest::test_server server({.delay = 50ms});
+    asio::io_context ioc;
+    transport t(ioc.get_executor(), transport_options{.max_connections_per_host = 1});
+    auto req = get_req(origin_of(server));
+    error_code a, b;
+    t.async_send(req, 5s, [&](error_code e, http_response) { a = e; });
+    asio::cancellation_signal sig;
+    t.async_send(req, 5s, asio::bind_cancellation_slot(sig.slot(), [&](error_code e, http_response) { b = e; }));
+    sig.emit(asio::cancellation_type::terminal); // before it ever ran: it must not stay queued
+    ioc.run();
+    ioc.restart();
+    BOOST_TEST(!a, a.message());
+    BOOST_TEST((b == asio::error::operation_aborted), b.message());
+    auto c = send_one(ioc, t, req, 2s);
+    BOOST_TEST(!c.ec, c.ec.message());
+    BOOST_TEST(t.open_connections(origin_of(server)) <= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancellation_between_steps_does_not_leak_a_pool_slot) {
+    // B waits for A's connection. A's completion hands it over, then cancels
+    // B before B runs again: B holds a connection and a cancelled state, and
+    // throws at its next step. The pool slot must come back.
+    ktest::test_server server({.delay = 30ms});
+    asio::io_context ioc;
+    transport t(ioc.get_executor(), transport_options{.max_connections_per_host = 1});
+    auto req = get_req(origin_of(server));
+    asio::cancellation_signal sig;
+    error_code a, b;
+    t.async_send(req, 5s, [&](error_code e, http_response) {
+        a = e;
+        sig.emit(asio::cancellation_type::terminal);
+    });
+    t.async_send(req, 5s, asio::bind_cancellation_slot(sig.slot(), [&](error_code e, http_response) { b = e; }));
+    ioc.run();
+    ioc.restart();
+    BOOST_TEST(!a, a.message());
+    BOOST_TEST((b == asio::error::operation_aborted), b.message());
+    auto start = std::chrono::steady_clock::now();
+    auto r = send_one(ioc, t, req, 2s); // would wait out its deadline if a slot had leaked
+    BOOST_TEST(!r.ec, r.ec.message());
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 1s));
+    BOOST_TEST(t.open_connections(origin_of(server)) == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

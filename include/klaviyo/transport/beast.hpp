@@ -201,28 +201,41 @@ private:
         return otherwise;
     }
 
+    /// A connection taken from a pool, given back (or discarded) exactly once.
+    /// An exception between two awaits (a cancellation, say) must not leak
+    /// the pool slot the connection stands for.
+    struct lease {
+        beast_transport* self;
+        host_pool* pool;
+        conn_ptr conn;
+        lease(beast_transport* s, host_pool* p, conn_ptr c) : self(s), pool(p), conn(std::move(c)) {}
+        lease(const lease&) = delete;
+        lease& operator=(const lease&) = delete;
+        ~lease() {
+            if (conn) self->discard(*pool, std::move(conn));
+        }
+    };
+
     asio::awaitable<http_response> exchange(const http_request* req, detail::clock::time_point deadline) {
         auto& pool = pools_[key(req->origin)];
         for (int attempt = 0;; ++attempt) {
-            conn_ptr c = co_await acquire(pool, req->origin, deadline);
-            bool reused = c->reused;
+            lease l(this, &pool, co_await acquire(pool, req->origin, deadline));
+            auto& c = *l.conn;
+            bool reused = c.reused;
             bool sent = false;
             std::size_t received = 0;
             error_code ec;
             http_response resp;
             bool keep_alive = false;
-            if (c->tls)
-                std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c->tls, *c, *req, deadline, resp);
+            if (c.tls)
+                std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c.tls, c, *req, deadline, resp);
             else
-                std::tie(ec, sent, received, keep_alive) = co_await round_trip(c->tcp, *c, *req, deadline, resp);
+                std::tie(ec, sent, received, keep_alive) = co_await round_trip(c.tcp, c, *req, deadline, resp);
             if (!ec) {
-                if (keep_alive)
-                    release(pool, std::move(c));
-                else
-                    discard(pool, std::move(c));
-                co_return resp;
+                if (keep_alive) release(pool, std::move(l.conn));
+                co_return resp; // otherwise the lease discards it
             }
-            discard(pool, std::move(c));
+            discard(pool, std::move(l.conn));
             if (ec == asio::error::operation_aborted) throw detail::transport_failure{ec};
             // A kept-alive connection the server had already closed: replay
             // once on a fresh one when nothing came back and either the
@@ -288,11 +301,19 @@ private:
             throw detail::transport_failure{make_error_code(errc::pool_full)};
         waiter w{asio::steady_timer(ex_, deadline), nullptr, false};
         pool.waiters.push_back(&w);
+        // Leaves the queue however this frame is left: an await can throw
+        // (already cancelled) before the wait even starts.
+        struct dequeue {
+            host_pool& pool;
+            waiter& w;
+            ~dequeue() {
+                if (auto it = std::find(pool.waiters.begin(), pool.waiters.end(), &w); it != pool.waiters.end())
+                    pool.waiters.erase(it);
+            }
+        } guard{pool, w};
         auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (!w.granted) {
-            pool.waiters.erase(std::find(pool.waiters.begin(), pool.waiters.end(), &w));
+        if (!w.granted)
             throw detail::transport_failure{ec == asio::error::operation_aborted ? ec : make_error_code(errc::timeout)};
-        }
         if (w.conn) {
             w.conn->reused = true;
             co_return std::move(w.conn);
