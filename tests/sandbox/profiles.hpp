@@ -91,7 +91,7 @@ public:
         auto attrs = attributes(data);
         check_identifiers(attrs, true);
         if (auto dup = find_by_identifiers(attrs)) throw duplicate(*dup);
-        auto& p = insert(clean(attrs));
+        auto& p = insert(attrs);
         return {201, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
     }
 
@@ -142,7 +142,7 @@ public:
             apply(p, attrs, data.if_contains("meta"));
             return {200, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
         }
-        auto& p = insert(clean(attrs));
+        auto& p = insert(attrs);
         apply(p, json::object{}, data.if_contains("meta"));
         return {201, json::serialize(json::object{{"data", render(p, r.base_url, fields, additional)}})};
     }
@@ -235,17 +235,9 @@ private:
                                                "last_name", "organization", "locale",      "title",
                                                "image",     "location",     "properties",  "_kx"};
 
-    std::string new_id() {
-        static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        std::string id = "01K";
-        std::uniform_int_distribution<int> d(0, 31);
-        for (int i = 0; i < 23; ++i) id += alphabet[d(rng_)];
-        return id;
-    }
-
     profile& insert(json::object attrs) {
         profile p;
-        p.id = new_id();
+        p.id = new_ulid(rng_);
         p.id_value = json::value(p.id);
         if (auto* kx = attrs.if_contains("_kx")) {
             p.kx = *kx;
@@ -343,8 +335,6 @@ private:
         if (!v.is_object()) v = json::object{};
         return v.get_object();
     }
-
-    static json::object clean(const json::object& attrs) { return attrs; }
 
     json::object render(const profile& p, const std::string& base, const std::vector<std::string>& fields,
                         const std::set<std::string>& additional) const {
