@@ -12,8 +12,18 @@
 #include <klaviyo/options.hpp>
 #include <klaviyo/policy/retry.hpp>
 #include <klaviyo/query.hpp>
+#include <klaviyo/bulk.hpp>
+#include <klaviyo/detail/bulk_plan.hpp>
+#include <klaviyo/raw_request.hpp>
+#include <klaviyo/resources/account.hpp>
+#include <klaviyo/resources/campaign.hpp>
+#include <klaviyo/resources/event.hpp>
+#include <klaviyo/resources/event_bulk.hpp>
 #include <klaviyo/resources/list.hpp>
 #include <klaviyo/resources/profile.hpp>
+#include <klaviyo/resources/subscription.hpp>
+#include <klaviyo/resources/template.hpp>
+#include <klaviyo/select.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -213,6 +223,162 @@ public:
         return page_generator<op>(asio::any_io_executor(ex_), op::plan(list_id, opts));
     }
 
+    /// Adds profiles (by id) to a list, 1,000 a request, without changing
+    /// their consent. Completes with `(error_code, bulk_accepted)`; see bulk.hpp.
+    template <class Token = default_token>
+    auto async_add_profiles_to_list(std::string list_id, std::vector<std::string> profile_ids, Token&& token = {}) {
+        return async_execute_bulk(ops::add_profiles_to_list::plan(list_id, profile_ids), std::forward<Token>(token));
+    }
+
+    /// Removes profiles (by id) from a list, 1,000 a request. Consent is unchanged.
+    template <class Token = default_token>
+    auto async_remove_profiles_from_list(std::string list_id, std::vector<std::string> profile_ids,
+                                         Token&& token = {}) {
+        return async_execute_bulk(ops::remove_profiles_from_list::plan(list_id, profile_ids),
+                                  std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ profiles by identifier
+
+    /// The profile with this email, if any (GET /api/profiles with
+    /// filter=equals(email,...)). Completes with `(error_code, std::optional<resource<profile_attributes>>)`.
+    template <class Token = default_token>
+    auto async_get_profile_by_email(std::string email, Token&& token = {}) {
+        return async_find_profile(ops::plan_profile_lookup("email", email), std::forward<Token>(token));
+    }
+
+    /// The profile with this E.164 phone number, if any.
+    template <class Token = default_token>
+    auto async_get_profile_by_phone(std::string phone_number, Token&& token = {}) {
+        return async_find_profile(ops::plan_profile_lookup("phone_number", phone_number), std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ campaigns
+
+    /// One page of the campaigns of one channel (email, sms or mobile_push).
+    /// async_list<campaign> lists email campaigns unless its filter names a channel.
+    template <class Token = default_token>
+    auto async_list_campaigns(std::string channel, list_options opts, Token&& token = {}) {
+        using op = ops::get_campaigns;
+        return async_execute<op::result_type>(op::plan(channel, std::move(opts)), std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ events and subscriptions in bulk
+
+    /// Creates many events: regrouped per profile, split at 1,000 events and
+    /// 5MB a request; a unique_id repeated for one profile and metric is
+    /// refused before anything is sent. Completes with `(error_code, bulk_accepted)`.
+    template <class Token = default_token>
+    auto async_bulk_create_events(std::vector<new_event> events, Token&& token = {}) {
+        return async_execute_bulk(ops::bulk_create_events::plan(events), std::forward<Token>(token));
+    }
+
+    /// Grants marketing consent, 1,000 profiles a request.
+    template <class Token = default_token>
+    auto async_subscribe_profiles(subscription_request in, Token&& token = {}) {
+        return async_execute_bulk(ops::subscribe_profiles::plan(in), std::forward<Token>(token));
+    }
+
+    /// Withdraws marketing consent, 100 profiles a request. Without a list_id
+    /// (or for profiles not in that list) the unsubscribe is global.
+    template <class Token = default_token>
+    auto async_unsubscribe_profiles(unsubscription_request in, Token&& token = {}) {
+        return async_execute_bulk(ops::unsubscribe_profiles::plan(in), std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ data sources (picklists)
+
+    /// Every account as {organization name, id}. Completes with `(error_code, std::vector<picklist_item>)`.
+    template <class Token = default_token>
+    auto async_select_accounts(select_options o, Token&& token = {}) {
+        using op = ops::get_accounts;
+        return launch_select(
+            [this, plan = op::plan(list_options{}), o]() mutable -> asio::awaitable<picklists> {
+                picklists out;
+                co_await collect<op>(std::move(plan), o.limit, out,
+                                     [](const auto&, const auto& r) { return detail::account_label(r); });
+                co_return out;
+            },
+            std::forward<Token>(token));
+    }
+
+    /// Every campaign of every channel (email, sms, mobile_push) as {name, id}.
+    template <class Token = default_token>
+    auto async_select_campaigns(select_options o, Token&& token = {}) {
+        using op = ops::get_campaigns;
+        std::vector<detail::request_plan> plans;
+        for (auto channel : campaign_channels)
+            plans.push_back(op::plan(channel, list_options{.fields = {{"campaign", {"name"}}}}));
+        return launch_select(
+            [this, plans = std::move(plans), o]() mutable -> asio::awaitable<picklists> {
+                picklists out;
+                for (auto& plan : plans)
+                    co_await collect<op>(std::move(plan), o.limit, out,
+                                         [](const auto&, const auto& r) { return detail::campaign_label(r); });
+                co_return out;
+            },
+            std::forward<Token>(token));
+    }
+
+    /// Events, newest first, as {"<metric name> <datetime>", event id}. An
+    /// account can hold millions: set a limit.
+    template <class Token = default_token>
+    auto async_select_events(select_options o, Token&& token = {}) {
+        using op = ops::get_events;
+        auto plan = op::plan(list_options{
+            .fields = {{"event", {"datetime"}}, {"metric", {"name"}}}, .include = {"metric"}, .sort = "-datetime"});
+        return launch_select(
+            [this, plan = std::move(plan), o]() mutable -> asio::awaitable<picklists> {
+                picklists out;
+                co_await collect<op>(std::move(plan), o.limit, out, [](const auto& page, const auto& r) {
+                    return detail::event_label(r, detail::included_metric_names(page.included));
+                });
+                co_return out;
+            },
+            std::forward<Token>(token));
+    }
+
+    /// Profiles as {email (or phone, name, external id), id}.
+    template <class Token = default_token>
+    auto async_select_profiles(select_options o, Token&& token = {}) {
+        using op = ops::get_profiles;
+        auto plan = op::plan(
+            list_options{.fields = {{"profile", {"email", "phone_number", "first_name", "last_name", "external_id"}}}});
+        return launch_select(
+            [this, plan = std::move(plan), o]() mutable -> asio::awaitable<picklists> {
+                picklists out;
+                co_await collect<op>(std::move(plan), o.limit, out,
+                                     [](const auto&, const auto& r) { return detail::profile_label(r); });
+                co_return out;
+            },
+            std::forward<Token>(token));
+    }
+
+    /// Every template as {name, id} (Klaviyo pages these 10 at a time).
+    template <class Token = default_token>
+    auto async_select_templates(select_options o, Token&& token = {}) {
+        using op = ops::get_templates;
+        auto plan = op::plan(list_options{.fields = {{"template", {"name"}}}});
+        return launch_select(
+            [this, plan = std::move(plan), o]() mutable -> asio::awaitable<picklists> {
+                picklists out;
+                co_await collect<op>(std::move(plan), o.limit, out,
+                                     [](const auto&, const auto& r) { return detail::template_label(r); });
+                co_return out;
+            },
+            std::forward<Token>(token));
+    }
+
+    // ------------------------------------------------------------ any endpoint
+
+    /// Sends a request the caller spells out (see raw_request). Completes
+    /// with `(error_code, raw_response)`; a non-2xx answer is an error whose
+    /// diagnostics carry the status and Klaviyo's errors.
+    template <class Token = default_token>
+    auto async_raw_request(raw_request in, Token&& token = {}) {
+        return async_execute<raw_response>(detail::plan_raw(in, origin_, opts_.retry), std::forward<Token>(token));
+    }
+
     // ------------------------------------------------------------ pagination
 
     /// Every page of a collection, lazily: follows links.next until it is
@@ -250,6 +416,15 @@ public:
             std::forward<Token>(token));
     }
 
+    /// Sends the chunks of a split call in order; stops at the first that
+    /// fails (after its retries). See bulk.hpp for what a failure reports.
+    template <class Token = default_token>
+    auto async_execute_bulk(detail::bulk_plan plan, Token&& token = {}) {
+        return detail::launch<bulk_accepted>(
+            ex_, [this, plan = std::move(plan)]() mutable { return run_bulk(std::move(plan)); },
+            std::forward<Token>(token));
+    }
+
     /// The HTTP request a plan turns into (headers included). Pure.
     http_request make_request(const detail::request_plan& plan) const {
         http_request r;
@@ -257,15 +432,17 @@ public:
         r.origin = origin_;
         r.target = plan.target;
         r.idempotent = plan.idempotent;
-        r.headers.reserve(6);
-        r.headers.emplace_back("Authorization", key_.authorization());
+        r.headers.reserve(6 + plan.extra_headers.size());
+        if (plan.authorize) r.headers.emplace_back("Authorization", key_.authorization());
         r.headers.emplace_back("revision", opts_.revision);
         r.headers.emplace_back("Accept", "application/vnd.api+json");
         r.headers.emplace_back("User-Agent", opts_.user_agent);
         if (!plan.body.empty()) {
-            r.headers.emplace_back("Content-Type", "application/vnd.api+json");
+            r.headers.emplace_back("Content-Type",
+                                   plan.content_type.empty() ? "application/vnd.api+json" : plan.content_type);
             r.body = plan.body;
         }
+        for (const auto& h : plan.extra_headers) r.headers.push_back(h);
         return r;
     }
 
@@ -296,7 +473,8 @@ private:
         const http_request req = make_request(plan);
         const auto start = std::chrono::steady_clock::now();
         for (unsigned attempt = 1;; ++attempt) {
-            auto [ec, resp] = co_await transport_.async_send(req, opts_.timeout, asio::as_tuple(asio::use_awaitable));
+            auto [ec, resp] = co_await transport_.async_send(req, plan.timeout.value_or(opts_.timeout),
+                                                             asio::as_tuple(asio::use_awaitable));
             diag.attempts = attempt;
             if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec); // cancelled
             attempt_outcome out;
@@ -324,7 +502,8 @@ private:
             }
             auto elapsed =
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-            auto delay = next_retry_delay(opts_.retry, out, plan.idempotent, attempt, elapsed, rng_);
+            auto delay =
+                next_retry_delay(plan.retry ? *plan.retry : opts_.retry, out, plan.idempotent, attempt, elapsed, rng_);
             if (!delay) {
                 if (!plan.idempotent && !is_retryable(out, false) && is_retryable(out, true))
                     diag.message += std::string(diag.message.empty() ? "" : "; ") +
@@ -334,6 +513,82 @@ private:
             }
             co_await sleep(*delay);
         }
+    }
+
+    asio::awaitable<bulk_accepted> run_bulk(detail::bulk_plan plan) {
+        if (!plan.ok()) {
+            diagnostics diag;
+            diag.message = std::move(plan.invalid);
+            throw api_error(errc::invalid_argument, std::move(diag));
+        }
+        bulk_accepted done;
+        const std::size_t n = plan.chunks.size();
+        for (std::size_t c = 0; c < n; ++c) {
+            error_code failed;
+            diagnostics diag;
+            try {
+                co_await run<accepted>(std::move(plan.chunks[c].plan));
+            } catch (const api_error& e) {
+                failed = e.code();
+                diag = e.diagnostics();
+            } catch (const boost::system::system_error& e) { // cancelled
+                failed = e.code();
+                diag.message = e.what();
+            }
+            if (failed) {
+                for (std::size_t k = c; k < n; ++k)
+                    diag.not_accepted.insert(diag.not_accepted.end(), plan.chunks[k].items.begin(),
+                                             plan.chunks[k].items.end());
+                diag.message = std::string(plan.operation_id) + ": request " + std::to_string(c + 1) + " of " +
+                               std::to_string(n) + " failed; " + std::to_string(diag.not_accepted.size()) +
+                               " items not accepted" + (diag.message.empty() ? "" : "; " + diag.message);
+                throw api_error(failed, std::move(diag));
+            }
+            done.requests += 1;
+            done.items += plan.chunks[c].items.size();
+        }
+        co_return done;
+    }
+
+    using picklists = std::vector<picklist_item>;
+
+    template <class Body, class Token>
+    auto launch_select(Body&& body, Token&& token) {
+        return detail::launch<picklists>(ex_, std::forward<Body>(body), std::forward<Token>(token));
+    }
+
+    /// Appends {label, id} of every item of every page, up to `limit` items in all.
+    template <class Op, class Label>
+    asio::awaitable<void> collect(detail::request_plan plan, std::optional<std::size_t> limit, picklists& out,
+                                  Label label) {
+        using page_t = typename Op::result_type;
+        for (;;) {
+            if (limit && out.size() >= *limit) co_return;
+            page_t page = co_await run<page_t>(std::move(plan));
+            for (const auto& r : page.data) {
+                if (limit && out.size() >= *limit) co_return;
+                picklist_item item;
+                item.label = label(page, r);
+                item.key = r.id;
+                out.push_back(std::move(item));
+            }
+            if (page.next_link.empty()) co_return;
+            plan = follow_plan<Op>(page.next_link);
+        }
+    }
+
+    template <class Token>
+    auto async_find_profile(detail::request_plan plan, Token&& token) {
+        using found = std::optional<jsonapi::resource<profile_attributes>>;
+        return detail::launch<found>(
+            ex_,
+            [this, plan = std::move(plan)]() mutable -> asio::awaitable<found> {
+                auto page = co_await run<jsonapi::page<profile_attributes>>(std::move(plan));
+                found f;
+                if (!page.data.empty()) f = std::move(page.data.front());
+                co_return f;
+            },
+            std::forward<Token>(token));
     }
 
     asio::awaitable<void> sleep(std::chrono::milliseconds d) {

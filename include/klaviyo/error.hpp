@@ -131,6 +131,10 @@ struct diagnostics {
     std::optional<std::chrono::seconds> retry_after;
     std::string message;   ///< client-side explanation (e.g. which field)
     unsigned attempts = 0; ///< requests sent, retries included
+    /// A split (bulk) call that failed part way: the positions, in the
+    /// caller's input, of the items Klaviyo did not accept. Items not listed
+    /// were accepted and must not be sent again.
+    std::vector<std::size_t> not_accepted;
 
     void clear() { *this = diagnostics{}; }
 

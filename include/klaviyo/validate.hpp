@@ -1,6 +1,8 @@
 // klaviyo-cpp: input checks applied before a request is sent.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 namespace klaviyo {
@@ -58,6 +60,27 @@ inline bool is_iso8601_datetime(std::string_view s) noexcept {
     if (s[i] == 'Z') return i + 1 == s.size();
     if (s[i] != '+' && s[i] != '-') return false;
     return s.size() == i + 6 && digits(i + 1, 2, 0, 23) && s[i + 3] == ':' && digits(i + 4, 2, 0, 59);
+}
+
+/// The instant an ISO 8601 date-time names (no offset: UTC); empty when
+/// is_iso8601_datetime rejects it. Fractions of a second are dropped.
+inline std::optional<std::chrono::sys_seconds> parse_iso8601(std::string_view s) noexcept {
+    if (!is_iso8601_datetime(s)) return std::nullopt;
+    auto num = [&](std::size_t at, std::size_t n) {
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
+        return v;
+    };
+    using namespace std::chrono;
+    year_month_day ymd{year(num(0, 4)), month(static_cast<unsigned>(num(5, 2))), day(static_cast<unsigned>(num(8, 2)))};
+    if (!ymd.ok()) return std::nullopt;
+    sys_seconds t = sys_days(ymd) + hours(num(11, 2)) + minutes(num(14, 2)) + seconds(num(17, 2));
+    auto zone = s.find_first_of("Z+-", 19);
+    if (zone != std::string_view::npos && s[zone] != 'Z') {
+        auto offset = hours(num(zone + 1, 2)) + minutes(num(zone + 4, 2));
+        t = s[zone] == '+' ? t - offset : t + offset;
+    }
+    return t;
 }
 
 /// Active ISO 4217 currency codes.

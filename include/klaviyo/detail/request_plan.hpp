@@ -4,6 +4,7 @@
 
 #include <klaviyo/http.hpp>
 #include <klaviyo/operation.hpp>
+#include <klaviyo/policy/retry.hpp>
 #include <klaviyo/query.hpp>
 
 #include <boost/json/object.hpp>
@@ -14,6 +15,8 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +31,13 @@ struct request_plan {
     bool idempotent = true;
     rate_limit rate{};
     std::string invalid; ///< non-empty: bad input, named by field; nothing is sent
+
+    // Only what a few operations change (uploads, the raw request):
+    std::string content_type;  ///< of the body; empty: application/vnd.api+json
+    header_list extra_headers; ///< added after the client's own headers
+    bool authorize = true;     ///< false: no Authorization header (the public /client/* endpoints)
+    std::optional<std::chrono::milliseconds> timeout; ///< per attempt; empty: the client's
+    std::optional<retry_options> retry;               ///< empty: the client's
 
     bool ok() const noexcept { return invalid.empty(); }
 };

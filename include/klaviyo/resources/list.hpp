@@ -2,6 +2,8 @@
 #pragma once
 
 #include <klaviyo/accepted.hpp>
+#include <klaviyo/bulk.hpp>
+#include <klaviyo/detail/bulk_plan.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/jsonapi/document.hpp>
@@ -9,8 +11,11 @@
 #include <klaviyo/resources/profile.hpp>
 
 #include <boost/describe/class.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 #include <string>
 
 namespace klaviyo {
@@ -131,6 +136,55 @@ struct get_profiles_for_list
         auto p = klaviyo::detail::plan_list<get_profiles_for_list>(o, list_vocab::profiles, "profile", list_id);
         if (detail::has(o.additional_fields, "predictive_analytics")) p.rate = rate_limits::m;
         return p;
+    }
+};
+
+namespace detail {
+/// Membership changes: {"data":[{"type":"profile","id":...}]}, 1,000 ids a request.
+template <class Op>
+klaviyo::detail::bulk_plan plan_membership(std::string_view list_id, const std::vector<std::string>& profile_ids) {
+    using klaviyo::detail::invalid_bulk;
+    if (list_id.empty()) return invalid_bulk(Op::operation_id, "id: must not be empty");
+    if (profile_ids.empty()) return invalid_bulk(Op::operation_id, "data: at least one profile id is required");
+    for (std::size_t i = 0; i < profile_ids.size(); ++i)
+        if (profile_ids[i].empty())
+            return invalid_bulk(Op::operation_id, "data[" + std::to_string(i) + "].id: must not be empty");
+    klaviyo::detail::bulk_plan out;
+    out.operation_id = Op::operation_id;
+    const auto target = klaviyo::detail::expand_path(Op::path, list_id);
+    for (std::size_t first = 0; first < profile_ids.size(); first += Op::max_per_request) {
+        klaviyo::detail::bulk_chunk c;
+        json::array data;
+        for (std::size_t i = first; i < std::min(profile_ids.size(), first + Op::max_per_request); ++i) {
+            data.push_back(json::object{{"type", "profile"}, {"id", profile_ids[i]}});
+            c.items.push_back(i);
+        }
+        c.plan = klaviyo::detail::make_plan<Op>(target, json::serialize(json::object{{"data", std::move(data)}}));
+        out.chunks.push_back(std::move(c));
+    }
+    return out;
+}
+} // namespace detail
+
+/// POST /api/lists/{id}/relationships/profiles: 204. Adds members without
+/// changing their consent (subscribe_profiles with a list_id does both).
+/// Adding a member twice leaves one membership: safe to repeat.
+struct add_profiles_to_list : operation<accepted, http_method::post, rate_limits::m, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "add_profiles_to_list";
+    static constexpr std::string_view path = "/api/lists/{id}/relationships/profiles";
+    static constexpr std::size_t max_per_request = 1000;
+    static klaviyo::detail::bulk_plan plan(std::string_view list_id, const std::vector<std::string>& profile_ids) {
+        return detail::plan_membership<add_profiles_to_list>(list_id, profile_ids);
+    }
+};
+
+/// DELETE /api/lists/{id}/relationships/profiles: 204. Consent is unchanged.
+struct remove_profiles_from_list : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
+    static constexpr std::string_view operation_id = "remove_profiles_from_list";
+    static constexpr std::string_view path = "/api/lists/{id}/relationships/profiles";
+    static constexpr std::size_t max_per_request = 1000;
+    static klaviyo::detail::bulk_plan plan(std::string_view list_id, const std::vector<std::string>& profile_ids) {
+        return detail::plan_membership<remove_profiles_from_list>(list_id, profile_ids);
     }
 };
 

@@ -240,6 +240,25 @@ struct get_profiles
     }
 };
 
+/// get_profiles filtered on one identifier ("email" or "phone_number"),
+/// checked before sending; one profile at most comes back.
+inline klaviyo::detail::request_plan plan_profile_lookup(std::string_view field, std::string_view value) {
+    if (field == "email" && !is_valid_email(value))
+        return klaviyo::detail::invalid_plan(get_profiles::operation_id, "email: not a valid email address");
+    if (field == "phone_number" && !is_e164_phone(value))
+        return klaviyo::detail::invalid_plan(get_profiles::operation_id,
+                                             "phone_number: not an E.164 number (e.g. +15005550006)");
+    // Klaviyo's filter strings take either quote; pick one the value lacks.
+    char q = value.find('\'') == std::string_view::npos ? '\'' : '"';
+    if (value.find(q) != std::string_view::npos)
+        return klaviyo::detail::invalid_plan(get_profiles::operation_id,
+                                             std::string(field) + ": cannot hold both quote characters");
+    list_options o;
+    o.filter = "equals(" + std::string(field) + "," + q + std::string(value) + q + ")";
+    o.page_size = 1;
+    return get_profiles::plan(o);
+}
+
 // A second POST creates a second profile or a 409: never replayed blindly.
 struct create_profile
     : operation<jsonapi::document<profile_attributes>, http_method::post, rate_limits::l, idempotency::non_idempotent> {

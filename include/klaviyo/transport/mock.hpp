@@ -65,6 +65,8 @@ public:
     }
 
     const std::vector<http_request>& requests() const noexcept { return requests_; }
+    /// The deadline each request was sent with, in the same order.
+    const std::vector<std::chrono::milliseconds>& timeouts() const noexcept { return timeouts_; }
     /// Mismatched expectations and requests that found no script entry.
     const std::vector<std::string>& violations() const noexcept { return violations_; }
     std::size_t pending() const noexcept { return script_.size(); }
@@ -80,6 +82,7 @@ private:
     template <class Handler>
     void start(const http_request& req, std::chrono::milliseconds timeout, Handler handler) {
         requests_.push_back(req);
+        timeouts_.push_back(timeout);
         if (script_.empty()) {
             violations_.push_back("unexpected request: " + std::string(to_string(req.method)) + " " + req.target);
             complete(std::move(handler), make_error_code(errc::connect_failed), {});
@@ -117,6 +120,7 @@ private:
     executor_type ex_;
     std::deque<exchange> script_;
     std::vector<http_request> requests_;
+    std::vector<std::chrono::milliseconds> timeouts_;
     std::vector<std::string> violations_;
 };
 
