@@ -37,6 +37,7 @@ BOOST_AUTO_TEST_CASE(accounts_and_metrics) {
 
 BOOST_AUTO_TEST_CASE(lists_crud_and_members) {
     ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    f.expects_refusals = true; // it tests a 404 after the delete
     new_list nl{.name = "VIP", .opt_in_process = "single_opt_in"};
     list_update lu{.name = "VIP+"};
     get_options counted{.additional_fields = {"profile_count"}};
@@ -129,6 +130,7 @@ BOOST_AUTO_TEST_SUITE(segments_and_templates_against_sandbox)
 
 BOOST_AUTO_TEST_CASE(segment_and_template_lifecycles) {
     ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    f.expects_refusals = true; // it tests 404s after the deletes
     new_segment ns{.name = "Pro",
                    .definition =
                        json::object{{"condition_groups", json::array{json::object{{"conditions", json::array{}}}}}}};

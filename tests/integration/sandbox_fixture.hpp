@@ -8,23 +8,66 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
 
 namespace ktest {
+
+/// Every request the sandbox answered with a 4xx, as "METHOD path -> status",
+/// from a request log (JSON lines).
+std::vector<std::string> refused_requests(const std::string& log);
 
 struct sandbox_fixture {
     std::unique_ptr<sandbox::server> sandbox;
     boost::asio::io_context ioc;
     std::unique_ptr<klaviyo::client> client;
+    /// Tests that send bad requests on purpose (or provoke 429s) set this;
+    /// for every other test, a 4xx in the sandbox's log fails the test.
+    bool expects_refusals = false;
+    std::string own_log; ///< this fixture's request log, when the test did not name one
 
     explicit sandbox_fixture(sandbox::options so = {}, klaviyo::client_options co = {}) {
         so.api_keys = {"pk_TESTSECRET_sandbox_key"};
+        if (so.request_log.empty()) {
+            static int n = 0;
+            own_log = "sandbox-requests-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".jsonl";
+            std::remove(own_log.c_str());
+            so.request_log = own_log;
+        }
         sandbox = std::make_unique<sandbox::server>(so);
         sandbox->start();
         co.base_url = sandbox->base_url();
         if (so.tls) co.transport.ca_pem = sandbox->ca_pem();
         client = std::make_unique<klaviyo::client>(ioc.get_executor(), klaviyo::api_key(so.api_keys[0]), co);
+    }
+
+    sandbox_fixture(const sandbox_fixture&) = delete;
+    sandbox_fixture& operator=(const sandbox_fixture&) = delete;
+
+    /// Stops the sandbox, checks its log and hands the log on to the one CI
+    /// inspects (KLAVIYO_SANDBOX_REQUEST_LOG), so that no request escapes the key check.
+    ~sandbox_fixture() {
+        sandbox->stop();
+        if (own_log.empty()) return;
+        if (!expects_refusals) {
+            auto bad = refused_requests(own_log);
+            std::string list;
+            for (const auto& b : bad) list += b + "; ";
+            BOOST_TEST(bad.empty(), "the sandbox refused: " << list);
+        }
+        if (const char* shared = std::getenv("KLAVIYO_SANDBOX_REQUEST_LOG")) {
+            std::ifstream in(own_log, std::ios::binary);
+            std::ofstream(shared, std::ios::app | std::ios::binary) << in.rdbuf();
+        }
+        std::remove(own_log.c_str());
     }
 
     template <class F>
@@ -67,6 +110,20 @@ struct sandbox_fixture {
 #include <boost/json/parse.hpp>
 
 namespace ktest {
+
+inline std::vector<std::string> refused_requests(const std::string& log) {
+    std::vector<std::string> out;
+    std::ifstream in(log);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto v = boost::json::parse(line);
+        auto status = v.at("status").to_number<unsigned>();
+        if (status >= 400 && status < 500)
+            out.push_back(std::string(v.at("method").as_string()) + " " + std::string(v.at("path").as_string()) +
+                          " -> " + std::to_string(status));
+    }
+    return out;
+}
 
 /// A status and the parsed body (null when empty).
 struct answer {

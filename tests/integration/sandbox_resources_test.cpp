@@ -37,6 +37,7 @@ BOOST_AUTO_TEST_SUITE(sandbox_resources)
 
 BOOST_AUTO_TEST_CASE(accounts) {
     ktest::sandbox_fixture f(sandbox::options{.rate_limits = false}); // accounts are XS: 1/s
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto all = call(f, GET, "/api/accounts");
     BOOST_TEST(all.status == 200u);
     BOOST_TEST_REQUIRE(all.body.at("data").as_array().size() == 1u);
@@ -48,6 +49,7 @@ BOOST_AUTO_TEST_CASE(accounts) {
 
 BOOST_AUTO_TEST_CASE(lists_crud_membership_and_pages_of_ten) {
     ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto created = call(f, POST, "/api/lists", R"({"data":{"type":"list","attributes":{"name":"VIP"}}})");
     BOOST_TEST_REQUIRE(created.status == 201u);
     auto id = id_of(created);
@@ -89,6 +91,7 @@ BOOST_AUTO_TEST_CASE(lists_crud_membership_and_pages_of_ten) {
 
 BOOST_AUTO_TEST_CASE(segments) {
     ktest::sandbox_fixture f(sandbox::options{.rate_limits = false});
+    f.expects_refusals = true; // it tests the sandbox's refusals
     BOOST_TEST(call(f, POST, "/api/segments",
                     R"({"data":{"type":"segment","attributes":{"name":"S","definition":{"condition_groups":[]}}}})")
                    .status == 400u);
@@ -110,6 +113,7 @@ BOOST_AUTO_TEST_CASE(segments) {
 
 BOOST_AUTO_TEST_CASE(templates) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto t = [&](std::string attrs) {
         return call(f, POST, "/api/templates", R"({"data":{"type":"template","attributes":)" + attrs + "}}");
     };
@@ -131,6 +135,7 @@ BOOST_AUTO_TEST_CASE(templates) {
 
 BOOST_AUTO_TEST_CASE(campaigns_need_a_channel_filter) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     BOOST_TEST(call(f, GET, "/api/campaigns").status == 400u);
     BOOST_TEST(call(f, GET, "/api/campaigns?filter=" + q("equals(archived,false)")).status == 400u);
     BOOST_TEST(call(f, POST, "/api/campaigns",
@@ -155,6 +160,7 @@ BOOST_AUTO_TEST_CASE(campaigns_need_a_channel_filter) {
 
 BOOST_AUTO_TEST_CASE(images_from_url_data_uri_and_multipart) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto url = call(f, POST, "/api/images",
                     R"({"data":{"type":"image","attributes":{"import_from_url":"https://example.com/a.png"}}})");
     BOOST_TEST_REQUIRE(url.status == 201u);
@@ -192,6 +198,7 @@ BOOST_AUTO_TEST_CASE(images_from_url_data_uri_and_multipart) {
 
 BOOST_AUTO_TEST_CASE(events_dedupe_and_show_up_with_their_metric) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto with_id = std::string(R"(,"unique_id":"order-1","time":"2026-01-02T03:04:05+00:00","value":9.5,)"
                                R"("value_currency":"USD")");
     BOOST_TEST(call(f, POST, "/api/events", event_body("e@example.com", "Placed Order", with_id)).status == 202u);
@@ -219,6 +226,7 @@ BOOST_AUTO_TEST_CASE(events_dedupe_and_show_up_with_their_metric) {
 
 BOOST_AUTO_TEST_CASE(bulk_events_fail_whole_on_a_repeated_unique_id) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto ev = [](std::string uid) {
         return R"({"type":"event","attributes":{"properties":{},"unique_id":")" + uid +
                R"(","metric":{"data":{"type":"metric","attributes":{"name":"Bulk"}}}}})";
@@ -242,6 +250,7 @@ BOOST_AUTO_TEST_CASE(bulk_events_fail_whole_on_a_repeated_unique_id) {
 
 BOOST_AUTO_TEST_CASE(subscriptions_appear_on_the_profile) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto list = id_of(call(f, POST, "/api/lists", R"({"data":{"type":"list","attributes":{"name":"News"}}})"));
     auto sub = [&](std::string consent, std::string extra = "") {
         return R"({"data":{"type":"profile-subscription-bulk-create-job","attributes":{"profiles":{"data":[)"
@@ -284,6 +293,7 @@ BOOST_AUTO_TEST_CASE(subscriptions_appear_on_the_profile) {
 
 BOOST_AUTO_TEST_CASE(preloaded_events_paginate_up_to_1000_a_page) {
     ktest::sandbox_fixture f(sandbox::options{.rate_limits = false, .events = 2500});
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto first = call(f, GET, "/api/events?page%5Bsize%5D=1000");
     BOOST_TEST(first.body.at("data").as_array().size() == 1000u);
     BOOST_TEST(call(f, GET, "/api/events").body.at("data").as_array().size() == 200u); // the default
@@ -292,6 +302,7 @@ BOOST_AUTO_TEST_CASE(preloaded_events_paginate_up_to_1000_a_page) {
 
 BOOST_AUTO_TEST_CASE(query_vocabulary_comes_from_the_spec) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     BOOST_TEST(ktest::pointer_of(call(f, GET, "/api/lists?fields%5Blist%5D=colour")) == "fields[list]");
     BOOST_TEST(ktest::pointer_of(call(f, GET, "/api/lists?sort=-colour")) == "sort");
     BOOST_TEST(ktest::pointer_of(call(f, GET, "/api/templates?include=tags")) == "include");
@@ -302,6 +313,7 @@ BOOST_AUTO_TEST_CASE(query_vocabulary_comes_from_the_spec) {
 
 BOOST_AUTO_TEST_CASE(content_negotiation) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto req = f.good_request(GET, "/api/lists");
     for (auto& h : req.headers)
         if (h.first == "Accept") h.second = "text/html";
@@ -318,6 +330,7 @@ BOOST_AUTO_TEST_CASE(content_negotiation) {
 
 BOOST_AUTO_TEST_CASE(a_string_over_100kb_fails_a_bulk_request) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     std::string body = R"({"data":{"type":"event-bulk-create-job","attributes":{"events-bulk-create":{"data":[)"
                        R"({"type":"event-bulk-create","attributes":{"profile":{"data":{"type":"profile","attributes":)"
                        R"({"email":"big@example.com"}}},"events":{"data":[{"type":"event","attributes":{"properties":)"

@@ -59,6 +59,7 @@ BOOST_AUTO_TEST_CASE(profile_crud_over_http_and_https) {
 
 BOOST_AUTO_TEST_CASE(duplicate_create_reports_the_existing_id) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests a 409 duplicate_profile
     new_profile np{.email = "dup@example.com"};
     f.run([&]() -> awaitable<void> {
         auto first = co_await f.client->async_create<profile>(np);
@@ -121,6 +122,7 @@ BOOST_AUTO_TEST_CASE(retries_through_injected_429_503_and_resets) {
         sandbox::options{.rate_limits = false, .faults = "503=0.15,429=0.1,reset=0.1", .seed = 7, .profiles = 5},
         client_options{.retry =
                            retry_options{.max_attempts = 10, .backoff = backoff_options{.initial = 1ms, .max = 5ms}}});
+    f.expects_refusals = true; // it tests injected 429s
     // Injected 429s carry no Retry-After, so the short backoff applies.
     int ok = 0;
     f.run([&]() -> awaitable<void> {
@@ -186,6 +188,7 @@ BOOST_AUTO_TEST_CASE(rate_limited_xs_endpoint_recovers_through_retry_after) {
     // window is 100 ms. Hammered, it answers 429 + Retry-After; retries win.
     ktest::sandbox_fixture f(sandbox::options{.time_scale = 10},
                              client_options{.retry = retry_options{.max_attempts = 8}});
+    f.expects_refusals = true; // it tests 429s
     auto plan = detail::make_plan<ops::get_profile>("/api/accounts");
     int ok = 0;
     for (int i = 0; i < 4; ++i)
@@ -201,6 +204,7 @@ BOOST_AUTO_TEST_SUITE(sandbox_rules)
 
 BOOST_AUTO_TEST_CASE(missing_or_bad_revision) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto req = f.good_request(http_method::get, "/api/profiles");
     std::erase_if(req.headers, [](auto& h) { return h.first == "revision"; });
     auto r = f.raw(req);
@@ -214,6 +218,7 @@ BOOST_AUTO_TEST_CASE(missing_or_bad_revision) {
 
 BOOST_AUTO_TEST_CASE(bad_auth) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto req = f.good_request(http_method::get, "/api/profiles");
     for (auto& h : req.headers)
         if (h.first == "Authorization") h.second = "Klaviyo-API-Key pk_wrong";
@@ -226,6 +231,7 @@ BOOST_AUTO_TEST_CASE(bad_auth) {
 
 BOOST_AUTO_TEST_CASE(oversize_page_and_unknown_parameter) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto r = f.raw(f.good_request(http_method::get, "/api/profiles?page%5Bsize%5D=101"));
     BOOST_TEST(r.status == 400u);
     BOOST_TEST(errors_of(r).at("source").at("parameter").as_string() == "page[size]");
@@ -237,6 +243,7 @@ BOOST_AUTO_TEST_CASE(oversize_page_and_unknown_parameter) {
 
 BOOST_AUTO_TEST_CASE(bad_filters) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     for (auto q : {"equals(email,'a@b.co'", "equals(first_name,'Ada')", "greater-than(email,'a')", "nonsense(id,'1')",
                    "any(email,'a@b.co')"}) {
         auto r = f.raw(f.good_request(http_method::get, "/api/profiles?filter=" + detail::query_encode(q)));
@@ -252,6 +259,7 @@ BOOST_AUTO_TEST_CASE(bad_filters) {
 
 BOOST_AUTO_TEST_CASE(wrong_type_and_id_mismatch) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     auto r = f.raw(f.good_request(http_method::post, "/api/profiles",
                                   R"({"data":{"type":"list","attributes":{"email":"a@b.co"}}})"));
     BOOST_TEST(r.status == 409u);
@@ -268,6 +276,7 @@ BOOST_AUTO_TEST_CASE(wrong_type_and_id_mismatch) {
 
 BOOST_AUTO_TEST_CASE(oversize_payload_and_bad_attributes) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     std::string big = R"({"data":{"type":"profile","attributes":{"email":"a@b.co","properties":{"x":")" +
                       std::string(101 * 1024, 'x') + R"("}}}})";
     auto r = f.raw(f.good_request(http_method::post, "/api/profiles", big));
@@ -284,6 +293,7 @@ BOOST_AUTO_TEST_CASE(oversize_payload_and_bad_attributes) {
 
 BOOST_AUTO_TEST_CASE(unknown_paths_and_methods) {
     ktest::sandbox_fixture f;
+    f.expects_refusals = true; // it tests the sandbox's refusals
     BOOST_TEST(f.raw(f.good_request(http_method::get, "/api/nothing-here")).status == 404u);
     BOOST_TEST(f.raw(f.good_request(http_method::del, "/api/profiles/01X")).status == 405u);
     BOOST_TEST(f.raw(f.good_request(http_method::get, "/api/profiles/01MISSING")).status == 404u);
