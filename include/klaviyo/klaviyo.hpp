@@ -22,6 +22,7 @@
 #include <klaviyo/resources/metric.hpp>
 #include <klaviyo/resources/profile.hpp>
 #include <klaviyo/resources/segment.hpp>
+#include <klaviyo/resources/segment_conditions.hpp>
 #include <klaviyo/resources/subscription.hpp>
 #include <klaviyo/resources/template.hpp>
 #include <klaviyo/select.hpp>

@@ -107,6 +107,7 @@ BOOST_AUTO_TEST_CASE(subscriptions_show_on_the_profile_and_in_the_list) {
     subscriber texter;
     texter.phone_number = "+15005550006";
     texter.sms_marketing = true;
+    texter.sms_transactional = true;
     sub.profiles.push_back(texter);
     sub.custom_source = "Checkout";
     unsubscription_request global;
@@ -272,6 +273,23 @@ BOOST_AUTO_TEST_CASE(raw_requests_reach_any_endpoint_and_never_another_host) {
     });
     BOOST_TEST((e1 == errc::host_not_allowed));
     BOOST_TEST((e2 == errc::host_not_allowed));
+}
+
+BOOST_AUTO_TEST_CASE(segments_from_typed_conditions_read_back) {
+    logged f(sandbox::options{.rate_limits = false});
+    new_segment in;
+    in.name = "Gold members";
+    in.conditions = segment_definition{{{segment_condition::in_group({"L1"})},
+                                        {segment_condition::property_text("properties['Tier']", "equals", "gold"),
+                                         segment_condition::marketing_consent("email", true)}}};
+    f.run([&]() -> awaitable<void> {
+        auto created = co_await f.client->async_create<segment>(in);
+        auto read = co_await f.client->async_get<segment>(created.data.id);
+        const auto& groups = read.data.attributes.definition->at("condition_groups").as_array();
+        BOOST_TEST_REQUIRE(groups.size() == 2u);
+        BOOST_TEST(groups[1].at("conditions").at(0).at("filter").at("value") == "gold");
+        co_await f.client->async_delete<segment>(created.data.id);
+    });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -405,17 +405,26 @@ public:
             change c;
             c.profile = *p;
             for (const auto& [channel, v] : subs->get_object()) {
-                const auto* consent = path(v.as_object(), {"marketing", "consent"});
-                if (!consent || !consent->is_string() || consent->get_string() != wanted)
-                    throw bad_request("'marketing.consent' must be '" + wanted + "'",
-                                      pointer + "/attributes/subscriptions/" + std::string(channel));
-                if (historical) {
-                    const auto* at = path(v.as_object(), {"marketing", "consented_at"});
-                    if (!at || !at->is_string() || std::string(at->get_string()) > iso_now())
-                        throw bad_request("'consented_at' is required and must be in the past for a historical import",
-                                          pointer + "/attributes/subscriptions/" + std::string(channel));
+                // Each message type given (marketing; transactional for SMS) carries the consent.
+                bool any = false;
+                for (const char* kind : {"marketing", "transactional"}) {
+                    if (!v.as_object().contains(kind)) continue;
+                    any = true;
+                    const auto* consent = path(v.as_object(), {kind, "consent"});
+                    auto where = pointer + "/attributes/subscriptions/" + std::string(channel) + "/" + kind;
+                    if (!consent || !consent->is_string() || consent->get_string() != wanted)
+                        throw bad_request("'consent' must be '" + wanted + "'", where);
+                    if (historical) {
+                        const auto* at = path(v.as_object(), {kind, "consented_at"});
+                        if (!at || !at->is_string() || std::string(at->get_string()) > iso_now())
+                            throw bad_request(
+                                "'consented_at' is required and must be in the past for a historical import", where);
+                    }
                 }
-                c.channels.emplace_back(channel);
+                if (!any)
+                    throw bad_request("a consent (marketing) is required",
+                                      pointer + "/attributes/subscriptions/" + std::string(channel));
+                if (v.as_object().contains("marketing")) c.channels.emplace_back(channel);
             }
             changes.push_back(std::move(c));
         }

@@ -4,6 +4,7 @@
 #include "test_client.hpp"
 
 #include <klaviyo/resources/image.hpp>
+#include <klaviyo/resources/segment.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
@@ -813,6 +814,85 @@ BOOST_AUTO_TEST_CASE(retries_follow_the_raw_request_settings) {
     BOOST_TEST(
         (std::vector<std::chrono::milliseconds>(f.sleeps.begin() + 2, f.sleeps.end()) ==
          std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100), std::chrono::milliseconds(200)}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(segment_conditions)
+
+BOOST_AUTO_TEST_CASE(typed_conditions_become_the_spec_json) {
+    fixture f;
+    f.mock().respond(201, doc_of("segment", "S1")).respond(200, doc_of("segment", "S1"));
+    new_segment in;
+    in.name = "Engaged VIPs";
+    in.conditions = segment_definition{
+        {{segment_condition::in_group({"L1", "S2"})},
+         {segment_condition::metric_count("M1", "greater-than-or-equal", 2,
+                                          relative_timeframe{"in-the-last", "day", 90}),
+          segment_condition::property_text("properties['Tier']", "equals", "gold")},
+         {segment_condition::marketing_consent("email", true),
+          segment_condition::property_number("age", "less-than", 40),
+          segment_condition::property_bool("properties['VIP']", true),
+          segment_condition::raw(
+              json::parse(R"({"type":"profile-region","in_region":true,"region":"european_union"})").as_object())}}};
+    segment_update up;
+    up.conditions = segment_definition{{{segment_condition::not_in_group({"L9"})}}};
+    ktest::run(f, [&]() -> awaitable<void> {
+        co_await f.client.async_create<segment>(in);
+        co_await f.client.async_update<segment>("S1", up);
+    });
+    const auto& rq = f.mock().requests();
+    BOOST_TEST(body_of(rq[0]) == json::parse(R"({"data":{"type":"segment","attributes":{"name":"Engaged VIPs",
+      "definition":{"condition_groups":[
+        {"conditions":[{"type":"profile-group-membership","is_member":true,"group_ids":["L1","S2"]}]},
+        {"conditions":[
+          {"type":"profile-metric","metric_id":"M1","measurement":"count",
+           "measurement_filter":{"type":"numeric","operator":"greater-than-or-equal","value":2.0},
+           "timeframe_filter":{"type":"date","operator":"in-the-last","unit":"day","quantity":90}},
+          {"type":"profile-property","property":"properties['Tier']",
+           "filter":{"type":"string","operator":"equals","value":"gold"}}]},
+        {"conditions":[
+          {"type":"profile-marketing-consent","consent":{"channel":"email","can_receive_marketing":true,
+           "consent_status":{"subscription":"subscribed"}}},
+          {"type":"profile-property","property":"age","filter":{"type":"numeric","operator":"less-than","value":40.0}},
+          {"type":"profile-property","property":"properties['VIP']","filter":{"type":"boolean","operator":"equals","value":true}},
+          {"type":"profile-region","in_region":true,"region":"european_union"}]}]}}}})"));
+    BOOST_TEST(body_of(rq[1]) == json::parse(R"({"data":{"type":"segment","id":"S1","attributes":{"definition":{
+        "condition_groups":[{"conditions":[{"type":"profile-group-membership","is_member":false,"group_ids":["L9"]}]}]}}}})"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_conditions_are_refused_before_sending) {
+    fixture f;
+    const std::string d = "data.attributes.definition";
+    auto refuse = [&](segment_definition def, const std::string& field) {
+        new_segment in;
+        in.name = "S";
+        in.conditions = std::move(def);
+        expect_refused(
+            f, [&](auto token) { f.client.async_create<segment>(in, {}, std::move(token)); }, field);
+    };
+    refuse(segment_definition{}, d + ".condition_groups");
+    refuse(segment_definition{{{}}}, d + ".condition_groups[0].conditions");
+    refuse(segment_definition{{{segment_condition::in_group({})}}}, d + ".condition_groups[0].conditions[0].group_ids");
+    refuse(segment_definition{{{segment_condition::in_group({"L1"})},
+                               {segment_condition::property_text("email", "like", "x")}}},
+           d + ".condition_groups[1].conditions[0].filter.operator");
+    refuse(segment_definition{{{segment_condition::metric_count("M1", "equals", 1,
+                                                                relative_timeframe{"in-the-last", "month", 1})}}},
+           d + ".condition_groups[0].conditions[0].timeframe_filter.unit");
+    refuse(segment_definition{{{segment_condition::metric_count("", "equals", 1, relative_timeframe{})}}},
+           d + ".condition_groups[0].conditions[0].metric_id");
+    refuse(segment_definition{{{segment_condition::marketing_consent("push", true)}}},
+           d + ".condition_groups[0].conditions[0].consent.channel");
+    refuse(segment_definition{{{segment_condition::raw(json::object{{"region", "eu"}})}}},
+           d + ".condition_groups[0].conditions[0].type");
+    new_segment both;
+    both.name = "S";
+    both.definition = json::object{{"condition_groups", json::array{}}};
+    both.conditions = segment_definition{{{segment_condition::in_group({"L1"})}}};
+    expect_refused(
+        f, [&](auto token) { f.client.async_create<segment>(both, {}, std::move(token)); }, d);
+    BOOST_TEST(f.mock().requests().empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,7 @@
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/jsonapi/document.hpp>
 #include <klaviyo/operation.hpp>
+#include <klaviyo/resources/segment_conditions.hpp>
 
 #include <boost/describe/class.hpp>
 
@@ -24,12 +25,14 @@ struct segment_attributes {
 BOOST_DESCRIBE_STRUCT(segment_attributes, (),
                       (name, created, updated, definition, is_active, is_processing, is_starred, profile_count))
 
-/// Input of create_segment. `definition` is the JSON of the spec's
-/// SegmentDefinition: {"condition_groups": [{"conditions": [...]}, ...]}.
+/// Input of create_segment: the conditions either typed (`conditions`) or as
+/// the JSON of the spec's SegmentDefinition (`definition`,
+/// {"condition_groups": [{"conditions": [...]}, ...]}), not both.
 struct new_segment {
     std::string name{};
     json::object definition{};
     std::optional<bool> is_starred{};
+    std::optional<segment_definition> conditions{}; ///< sent as `definition`
 };
 BOOST_DESCRIBE_STRUCT(new_segment, (), (name, definition, is_starred))
 
@@ -38,6 +41,7 @@ struct segment_update {
     std::optional<std::string> name{};
     std::optional<json::object> definition{};
     std::optional<bool> is_starred{}, is_active{};
+    std::optional<segment_definition> conditions{}; ///< sent as `definition`
 };
 BOOST_DESCRIBE_STRUCT(segment_update, (), (name, definition, is_starred, is_active))
 
@@ -62,6 +66,16 @@ inline std::string check_definition(const json::object& d, const char* where) {
     if (!groups || !groups->is_array() || groups->get_array().empty())
         return std::string(where) + ".condition_groups: at least one condition group is required";
     return {};
+}
+
+/// Puts typed conditions, when given, into attrs["definition"].
+inline std::string typed_definition(const std::optional<segment_definition>& typed, bool has_json,
+                                    json::object& attrs) {
+    if (!typed) return {};
+    if (has_json) return "data.attributes.definition: give either conditions or definition, not both";
+    std::string error;
+    attrs["definition"] = typed->to_json("data.attributes.definition", error);
+    return error;
 }
 } // namespace detail
 
@@ -91,9 +105,13 @@ struct create_segment : operation<jsonapi::document<segment_attributes>, http_me
     static constexpr std::string_view path = "/api/segments";
     static klaviyo::detail::request_plan plan(const new_segment& in, const write_options& o) {
         if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
-        if (auto e = detail::check_definition(in.definition, "data.attributes.definition"); !e.empty())
+        auto attrs = jsonapi::to_json(in).as_object();
+        if (auto e = detail::typed_definition(in.conditions, !in.definition.empty(), attrs); !e.empty())
             return klaviyo::detail::invalid_plan(operation_id, e);
-        json::object data{{"type", "segment"}, {"attributes", jsonapi::to_json(in)}};
+        if (auto e = detail::check_definition(attrs["definition"].as_object(), "data.attributes.definition");
+            !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        json::object data{{"type", "segment"}, {"attributes", std::move(attrs)}};
         return klaviyo::detail::plan_write<create_segment>({}, std::move(data), o, segment_vocab::write, "segment",
                                                            5 * 1024 * 1024);
     }
@@ -106,10 +124,13 @@ struct update_segment : operation<jsonapi::document<segment_attributes>, http_me
     static klaviyo::detail::request_plan plan(std::string_view id, const segment_update& in, const write_options& o) {
         if (in.name && in.name->empty())
             return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
-        if (in.definition)
-            if (auto e = detail::check_definition(*in.definition, "data.attributes.definition"); !e.empty())
+        auto attrs = jsonapi::to_json(in).as_object();
+        if (auto e = detail::typed_definition(in.conditions, in.definition.has_value(), attrs); !e.empty())
+            return klaviyo::detail::invalid_plan(operation_id, e);
+        if (const auto* d = attrs.if_contains("definition"))
+            if (auto e = detail::check_definition(d->as_object(), "data.attributes.definition"); !e.empty())
                 return klaviyo::detail::invalid_plan(operation_id, e);
-        json::object data{{"type", "segment"}, {"id", id}, {"attributes", jsonapi::to_json(in)}};
+        json::object data{{"type", "segment"}, {"id", id}, {"attributes", std::move(attrs)}};
         return klaviyo::detail::plan_write<update_segment>(id, std::move(data), o, segment_vocab::write, "segment",
                                                            5 * 1024 * 1024);
     }
