@@ -225,6 +225,9 @@ BOOST_AUTO_TEST_CASE(data_sources_cover_every_page) {
         BOOST_TEST(accounts.size() == 1u);
         auto templates = co_await f.client->async_select_templates(all);
         BOOST_TEST(templates.size() == 23u); // three pages of 10
+        auto page_of_templates = co_await f.client->async_list<email_template>();
+        BOOST_TEST(page_of_templates.data.size() == 10u);
+        BOOST_TEST(!page_of_templates.next_link.empty());
         auto first5 = co_await f.client->async_select_templates(five);
         BOOST_TEST(first5.size() == 5u);
         auto profiles = co_await f.client->async_select_profiles(all);
