@@ -16,12 +16,8 @@ asio::awaitable<void> subscriptions(Client& client) {
     klaviyo::subscription_request sub;
     sub.list_id = list.data.id;
     sub.custom_source = "klaviyo-cpp example";
-    for (const char* who : {"ada", "grace"}) {
-        klaviyo::subscriber s;
-        s.email = std::string("example+") + who + "@example.com";
-        s.email_marketing = true;
-        sub.profiles.push_back(std::move(s));
-    }
+    for (const char* who : {"ada", "grace"})
+        sub.profiles.push_back(klaviyo::subscriber::to_email(std::string("example+") + who + "@example.com"));
     auto r = co_await client.async_subscribe_profiles(std::move(sub));
     say("subscribed", std::to_string(r.items));
 
@@ -34,10 +30,7 @@ asio::awaitable<void> subscriptions(Client& client) {
     }
 
     klaviyo::unsubscription_request un;
-    klaviyo::subscriber grace;
-    grace.email = "example+grace@example.com";
-    grace.email_marketing = true;
-    un.profiles.push_back(std::move(grace));
+    un.profiles.push_back(klaviyo::subscriber::to_email("example+grace@example.com"));
     co_await client.async_unsubscribe_profiles(std::move(un)); // no list_id: global
     say("unsubscribed (globally)", "example+grace@example.com");
     co_await client.template async_delete<klaviyo::list>(list.data.id);

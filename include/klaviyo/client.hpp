@@ -3,6 +3,7 @@
 
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/auth/api_key.hpp>
+#include <klaviyo/auth/oauth.hpp>
 #include <klaviyo/completion.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
@@ -41,6 +42,14 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+
+// g++ 12 at -O2 reports -Wmismatched-new-delete on some coroutine frames of
+// this file: Asio's awaitable frames pair their own sized operator new and
+// delete, which the warning mistakes for a mismatch once frames are inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 namespace klaviyo {
 
@@ -96,12 +105,29 @@ public:
     using sleep_function =
         std::function<void(std::chrono::milliseconds, asio::any_completion_handler<void(error_code)>)>;
 
+    /// A client that authenticates with a private API key.
     basic_client(const executor_type& ex, api_key key, client_options opts = {})
         : ex_(ex), key_(std::move(key)), opts_(std::move(opts)), origin_(detail::parse_base_url(opts_.base_url)),
           transport_(ex, opts_.transport), rng_(std::random_device{}()) {
-        if (key_.empty()) throw std::invalid_argument("klaviyo: the API key is empty");
-        if (opts_.timeout <= std::chrono::milliseconds::zero())
-            throw std::invalid_argument("klaviyo: client_options::timeout must be positive");
+        if (key_->empty()) throw std::invalid_argument("klaviyo: the API key is empty");
+        check_options();
+    }
+
+    /// A client that authenticates with OAuth: `Authorization: Bearer`, the
+    /// token from `conn.store` (or from async_exchange_code), refreshed
+    /// before it expires. Nothing else in the library knows the difference.
+    basic_client(const executor_type& ex, oauth_connection conn, client_options opts = {})
+        : ex_(ex), opts_(std::move(opts)), origin_(detail::parse_base_url(opts_.base_url)),
+          transport_(ex, opts_.transport), rng_(std::random_device{}()) {
+        if (conn.config.client_id.empty() || conn.config.client_secret.empty())
+            throw std::invalid_argument("klaviyo: oauth_config needs client_id and client_secret");
+        if (!conn.store) throw std::invalid_argument("klaviyo: oauth_connection.store is null");
+        oauth_ = std::make_unique<oauth_state>(ex);
+        oauth_->token_origin = detail::oauth_endpoint(conn.config.token_url, "token_url", true, oauth_->token_target);
+        oauth_->revoke_origin =
+            detail::oauth_endpoint(conn.config.revoke_url, "revoke_url", true, oauth_->revoke_target);
+        oauth_->conn = std::move(conn);
+        check_options();
     }
 
     basic_client(const basic_client&) = delete;
@@ -379,6 +405,54 @@ public:
         return async_execute<raw_response>(detail::plan_raw(in, origin_, opts_.retry), std::forward<Token>(token));
     }
 
+    // ------------------------------------------------------------ OAuth
+
+    /// Exchanges the code from the redirect (see code_from_redirect) and the
+    /// request's code_verifier for tokens; saves them in the store. Completes
+    /// with `(error_code, oauth_token)`.
+    template <class Token = default_token>
+    auto async_exchange_code(std::string code, std::string code_verifier, Token&& token = {}) {
+        return detail::launch<oauth_token>(
+            ex_,
+            [this, code = std::move(code), verifier = std::move(code_verifier)]() -> asio::awaitable<oauth_token> {
+                auto& s = require_oauth();
+                if (code.empty()) throw_invalid("code: must not be empty");
+                if (verifier.size() < 43 || verifier.size() > 128) throw_invalid("code_verifier: 43 to 128 characters");
+                auto body = detail::form_body({{"grant_type", "authorization_code"},
+                                               {"code", code},
+                                               {"code_verifier", verifier},
+                                               {"redirect_uri", s.conn.config.redirect_uri}});
+                auto resp = co_await token_call(s.token_origin, s.token_target, std::move(body));
+                auto t = detail::parse_token_response(resp, std::chrono::system_clock::now());
+                s.token = t;
+                co_await s.conn.store->async_save(t);
+                co_return t;
+            },
+            std::forward<Token>(token));
+    }
+
+    /// Revokes an access or refresh token (`token_type_hint`: "access_token"
+    /// or "refresh_token"). Completes with `(error_code, accepted)`.
+    template <class Token = default_token>
+    auto async_revoke(std::string oauth_token_value, std::string token_type_hint, Token&& token = {}) {
+        return detail::launch<accepted>(
+            ex_,
+            [this, value = std::move(oauth_token_value),
+             hint = std::move(token_type_hint)]() -> asio::awaitable<accepted> {
+                auto& s = require_oauth();
+                if (value.empty()) throw_invalid("token: must not be empty");
+                if (hint != "access_token" && hint != "refresh_token")
+                    throw_invalid("token_type_hint: must be access_token or refresh_token");
+                auto body = detail::form_body({{"token", value}, {"token_type_hint", hint}});
+                auto resp = co_await token_call(s.revoke_origin, s.revoke_target, std::move(body));
+                if (resp.status < 200 || resp.status >= 300)
+                    detail::parse_token_response(resp, std::chrono::system_clock::now()); // throws its error
+                if (s.token && (s.token->access_token == value || s.token->refresh_token == value)) s.token.reset();
+                co_return accepted{resp.status};
+            },
+            std::forward<Token>(token));
+    }
+
     // ------------------------------------------------------------ pagination
 
     /// Every page of a collection, lazily: follows links.next until it is
@@ -433,7 +507,12 @@ public:
         r.target = plan.target;
         r.idempotent = plan.idempotent;
         r.headers.reserve(6 + plan.extra_headers.size());
-        if (plan.authorize) r.headers.emplace_back("Authorization", key_.authorization());
+        if (plan.authorize) {
+            if (key_)
+                r.headers.emplace_back("Authorization", key_->authorization());
+            else if (oauth_ && oauth_->token)
+                r.headers.emplace_back("Authorization", "Bearer " + oauth_->token->access_token);
+        }
         r.headers.emplace_back("revision", opts_.revision);
         r.headers.emplace_back("Accept", "application/vnd.api+json");
         r.headers.emplace_back("User-Agent", opts_.user_agent);
@@ -470,13 +549,27 @@ private:
             bool host = plan.invalid.find("host is not") != std::string::npos;
             throw api_error(host ? errc::host_not_allowed : errc::invalid_argument, std::move(diag));
         }
-        const http_request req = make_request(plan);
+        if (oauth_ && plan.authorize) {
+            std::string none; // named: g++ 12 mishandles temporaries in co_await expressions
+            co_await ensure_token(std::move(none));
+        }
+        http_request req = make_request(plan);
+        bool refreshed_after_401 = false;
         const auto start = std::chrono::steady_clock::now();
         for (unsigned attempt = 1;; ++attempt) {
             auto [ec, resp] = co_await transport_.async_send(req, plan.timeout.value_or(opts_.timeout),
                                                              asio::as_tuple(asio::use_awaitable));
             diag.attempts = attempt;
             if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec); // cancelled
+            if (!ec && resp.status == 401 && oauth_ && plan.authorize && !refreshed_after_401) {
+                // The token may have expired early or been rotated elsewhere:
+                // refresh once (shared with concurrent calls), resend once.
+                refreshed_after_401 = true;
+                auto rejected = std::string(req.header("Authorization")).substr(7);
+                co_await ensure_token(std::move(rejected));
+                req = make_request(plan);
+                continue;
+            }
             attempt_outcome out;
             if (!ec) {
                 diag.http_status = resp.status;
@@ -591,6 +684,133 @@ private:
             std::forward<Token>(token));
     }
 
+    void check_options() const {
+        if (opts_.timeout <= std::chrono::milliseconds::zero())
+            throw std::invalid_argument("klaviyo: client_options::timeout must be positive");
+    }
+
+    [[noreturn]] static void throw_invalid(std::string message) {
+        diagnostics d;
+        d.message = std::move(message);
+        throw api_error(errc::invalid_argument, std::move(d));
+    }
+
+    /// What an OAuth client keeps: the connection, the current token, and
+    /// the single refresh in flight that concurrent calls wait for.
+    struct oauth_state {
+        explicit oauth_state(const executor_type& ex) : refreshed(ex, asio::steady_timer::time_point::max()) {}
+        oauth_connection conn;
+        klaviyo::origin token_origin, revoke_origin;
+        std::string token_target, revoke_target;
+        std::optional<oauth_token> token;
+        bool refreshing = false;
+        std::uint64_t generation = 0;        ///< refreshes finished
+        std::uint64_t failed_generation = 0; ///< the last one that failed
+        error_code failed_ec;
+        diagnostics failed_diag;
+        asio::steady_timer refreshed; ///< never expires; cancelled to wake the waiters
+    };
+
+    oauth_state& require_oauth() {
+        if (!oauth_) throw_invalid("this client uses an API key, not OAuth");
+        return *oauth_;
+    }
+
+    /// Makes sure the token is usable: loaded, not within the margin of
+    /// expiry, and not `failed` (the access token a 401 answered). At most
+    /// one refresh runs; everyone else waits for it and shares its outcome.
+    asio::awaitable<void> ensure_token(std::string failed) {
+        auto& s = *oauth_;
+        for (;;) {
+            if (s.refreshing) {
+                const auto seen = s.generation;
+                co_await s.refreshed.async_wait(asio::as_tuple(asio::use_awaitable));
+                if (s.failed_generation > seen) throw api_error(s.failed_ec, s.failed_diag);
+                // A token this fresh is used as it is, even if the margin is
+                // longer than its lifetime: waiters must not refresh again.
+                if (s.generation > seen && s.token) co_return;
+                continue;
+            }
+            if (!s.token) {
+                s.token = co_await s.conn.store->async_load();
+                if (!s.token) {
+                    diagnostics d;
+                    d.message = "oauth: no token yet; exchange an authorization code first (async_exchange_code)";
+                    throw api_error(errc::unauthorized, std::move(d));
+                }
+            }
+            const bool stale =
+                failed.empty() ? s.token->expires_at - std::chrono::system_clock::now() < s.conn.config.refresh_margin
+                               : s.token->access_token == failed;
+            if (!stale) co_return;
+            if (s.token->refresh_token.empty()) {
+                diagnostics d;
+                d.message = "oauth: the access token is no longer valid and there is no refresh token";
+                throw api_error(errc::unauthorized, std::move(d));
+            }
+            s.refreshing = true;
+            error_code ec;
+            diagnostics diag;
+            try {
+                auto body =
+                    detail::form_body({{"grant_type", "refresh_token"}, {"refresh_token", s.token->refresh_token}});
+                auto resp = co_await token_call(s.token_origin, s.token_target, std::move(body));
+                auto fresh = detail::parse_token_response(resp, std::chrono::system_clock::now());
+                if (fresh.refresh_token.empty()) fresh.refresh_token = s.token->refresh_token; // not rotated
+                s.token = fresh;
+                co_await s.conn.store->async_save(std::move(fresh));
+            } catch (const api_error& e) {
+                ec = e.code();
+                diag = e.diagnostics();
+            } catch (const boost::system::system_error& e) {
+                ec = e.code();
+                diag.message = e.what();
+            }
+            s.refreshing = false;
+            ++s.generation;
+            if (ec) {
+                s.failed_generation = s.generation;
+                s.failed_ec = ec;
+                s.failed_diag = diag;
+            }
+            s.refreshed.cancel(); // wakes every waiter
+            if (ec) throw api_error(ec, std::move(diag));
+            co_return;
+        }
+    }
+
+    /// One POST to the token or revoke endpoint. Retried only when it cannot
+    /// have been applied (429, never sent): a refresh token may rotate.
+    asio::awaitable<http_response> token_call(const klaviyo::origin& o, const std::string& target, std::string body) {
+        auto& s = *oauth_;
+        auto req = detail::token_endpoint_request(s.conn.config, o, target, std::move(body), opts_.user_agent);
+        const auto start = std::chrono::steady_clock::now();
+        for (unsigned attempt = 1;; ++attempt) {
+            auto [ec, resp] = co_await transport_.async_send(req, opts_.timeout, asio::as_tuple(asio::use_awaitable));
+            if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec);
+            attempt_outcome out;
+            if (!ec && resp.status != 429) co_return resp;
+            if (!ec) {
+                out.http_status = 429;
+                out.ec = errc::rate_limited;
+                out.retry_after = parse_retry_after(resp.header("Retry-After"));
+            } else {
+                out.ec = ec;
+            }
+            auto elapsed =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+            auto delay = next_retry_delay(opts_.retry, out, false, attempt, elapsed, rng_);
+            if (!delay) {
+                diagnostics d;
+                d.attempts = attempt;
+                d.http_status = out.http_status;
+                d.message = "oauth token endpoint: " + (ec ? ec.message() : std::string("rate limited"));
+                throw api_error(out.ec, std::move(d));
+            }
+            co_await sleep(*delay);
+        }
+    }
+
     asio::awaitable<void> sleep(std::chrono::milliseconds d) {
         if (sleep_) {
             co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(error_code)>(
@@ -623,7 +843,8 @@ private:
     }
 
     executor_type ex_;
-    api_key key_;
+    std::optional<api_key> key_;         ///< set for API-key clients
+    std::unique_ptr<oauth_state> oauth_; ///< set for OAuth clients
     client_options opts_;
     klaviyo::origin origin_;
     Transport transport_;
@@ -632,3 +853,7 @@ private:
 };
 
 } // namespace klaviyo
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -38,6 +38,9 @@ enum class errc {
     timeout,            ///< the per-request deadline passed
     malformed_response, ///< the response was not the JSON:API document expected
     pool_full,          ///< a bounded wait queue was full
+    // OAuth.
+    state_mismatch, ///< the redirect's state is not the one the authorize URL carried
+    oauth_error,    ///< the token endpoint refused (diagnostics::message has its error and description)
 };
 
 namespace detail {
@@ -76,6 +79,10 @@ public:
             return "malformed response";
         case errc::pool_full:
             return "wait queue is full";
+        case errc::state_mismatch:
+            return "OAuth state does not match the authorization request";
+        case errc::oauth_error:
+            return "the OAuth token endpoint refused the request";
         }
         return "unknown klaviyo error";
     }

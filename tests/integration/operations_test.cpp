@@ -18,13 +18,6 @@ namespace {
 /// every request the client sent.
 using logged = ktest::sandbox_fixture;
 
-subscriber email_subscriber(std::string email) {
-    subscriber s;
-    s.email = std::move(email);
-    s.email_marketing = true;
-    return s;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(operations_against_sandbox)
@@ -103,7 +96,7 @@ BOOST_AUTO_TEST_CASE(subscriptions_show_on_the_profile_and_in_the_list) {
     logged f(sandbox::options{.rate_limits = false});
     new_list nl{.name = "Newsletter"};
     subscription_request sub;
-    for (int i = 0; i < 3; ++i) sub.profiles.push_back(email_subscriber("s" + std::to_string(i) + "@example.com"));
+    for (int i = 0; i < 3; ++i) sub.profiles.push_back(subscriber::to_email("s" + std::to_string(i) + "@example.com"));
     subscriber texter;
     texter.phone_number = "+15005550006";
     texter.sms_marketing = true;
@@ -111,7 +104,7 @@ BOOST_AUTO_TEST_CASE(subscriptions_show_on_the_profile_and_in_the_list) {
     sub.profiles.push_back(texter);
     sub.custom_source = "Checkout";
     unsubscription_request global;
-    global.profiles = {email_subscriber("s2@example.com")};
+    global.profiles = {subscriber::to_email("s2@example.com")};
     get_options with_subs{.additional_fields = {"subscriptions"}};
     list_options none{};
     f.run([&]() -> awaitable<void> {

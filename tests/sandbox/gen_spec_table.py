@@ -2,7 +2,7 @@
 """Generates tests/sandbox/spec_table.hpp from Klaviyo's OpenAPI spec.
 
 For every operation: method, path, rate limits (x-klaviyo-ratelimit), success
-statuses, and the query vocabulary the sandbox enforces: fields[...],
+statuses, OAuth scopes (x-klaviyo-scopes), and the query vocabulary the sandbox enforces: fields[...],
 additional-fields[...], include and sort enums, page[size] default and
 maximum, filter fields and operators, whether a filter is required.
 
@@ -51,6 +51,7 @@ for path, item in spec["paths"].items():
             "daily": per(rl.get("daily")),
             "success": sorted(int(c) for c in op["responses"] if c.isdigit() and c.startswith("2")),
             "params": {},
+            "scopes": op.get("x-klaviyo-scopes", []),
         }
         for p in op.get("parameters", []):
             if p.get("in") != "query":

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "../support/self_signed.hpp"
+#include "oauth.hpp"
 #include "profiles.hpp"
 #include "resources.hpp"
 #include "spec.hpp"
@@ -65,6 +66,7 @@ struct options {
     unsigned seed = 1;
     std::size_t profiles = 0; ///< preload this many
     std::size_t events = 0;   ///< and this many events
+    oauth_options oauth{};    ///< the one OAuth app the sandbox knows
 };
 
 /// Burst (per second) and steady (per minute) limits of one operation.
@@ -105,8 +107,7 @@ struct fault_spec {
 class server {
 public:
     explicit server(options o)
-        : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed),
-          world_rng_(opts_.seed + 1), world_(store_, world_rng_), rng_(opts_.seed),
+        : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed), world_rng_(opts_.seed + 1), world_(store_, world_rng_), rng_(opts_.seed),
           faults_(fault_spec::parse(opts_.faults)) {
         auto addr = asio::ip::make_address(opts_.host);
         if (!addr.is_loopback()) throw std::invalid_argument("the sandbox binds loopback addresses only");
@@ -139,6 +140,23 @@ public:
     const std::string& ca_pem() const noexcept { return cert_.cert_pem; }
     const std::string& api_key() const { return opts_.api_keys.at(0); }
     counters& stats() noexcept { return stats_; }
+    /// Token endpoint requests so far (exchanges and refreshes); thread-safe.
+    std::size_t oauth_token_requests() { return on_server_thread([this] { return oauth_.token_requests(); }); }
+    std::size_t oauth_refreshes() { return on_server_thread([this] { return oauth_.refreshes(); }); }
+    /// Shortens or lengthens the lifetime of access tokens issued from now on.
+    void set_oauth_token_ttl(std::chrono::seconds ttl) {
+        on_server_thread([this, ttl] {
+            oauth_.options().token_ttl = ttl;
+            return 0;
+        });
+    }
+
+    template <class F>
+    std::invoke_result_t<F> on_server_thread(F f) {
+        std::promise<std::invoke_result_t<F>> p;
+        asio::post(ioc_, [&] { p.set_value(f()); });
+        return p.get_future().get();
+    }
     asio::io_context& context() noexcept { return ioc_; }
 
     /// Serves on the calling thread until stop().
@@ -335,6 +353,18 @@ private:
             std::string path(target->path());
             view.path = path;
 
+            // OAuth endpoints: form bodies and plain JSON, no revision.
+            if (path.rfind("/oauth/", 0) == 0) {
+                view.raw_body = &req.body();
+                auto o = oauth_.handle(req.method_string(), path, view, req[http::field::authorization],
+                                       req[http::field::content_type]);
+                res.result(o.status);
+                res.set(http::field::content_type, "application/json");
+                if (!o.location.empty()) res.set(http::field::location, o.location);
+                res.body() = std::move(o.body);
+                return res;
+            }
+
             // Authentication first, as Klaviyo does.
             auto auth = req[http::field::authorization];
             std::string credential;
@@ -344,7 +374,11 @@ private:
                                   "Authentication credentials were not provided.",
                                   "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
                                   {}};
-            if (auth.substr(0, 16) == "Klaviyo-API-Key ") {
+            const oauth_provider::grant* bearer = nullptr;
+            if (auth.substr(0, 7) == "Bearer ") {
+                bearer = &oauth_.check_bearer(std::string(auth.substr(7)));
+                credential = "oauth:" + bearer->client_id; // one quota per installed app
+            } else if (auth.substr(0, 16) == "Klaviyo-API-Key ") {
                 credential = std::string(auth.substr(16));
                 if (std::find(opts_.api_keys.begin(), opts_.api_keys.end(), credential) == opts_.api_keys.end())
                     throw api_failure{401,
@@ -422,6 +456,14 @@ private:
                                   std::string(req.method_string()) + " " + path + " does not exist.",
                                   {}};
 
+            if (bearer)
+                for (const auto& scope : spec_of(std::string(rt->operation_id)).scopes)
+                    if (!bearer->scopes.count(scope))
+                        throw api_failure{403,
+                                          "permission_denied",
+                                          "You do not have permission to perform this action.",
+                                          "The access token lacks the '" + scope + "' scope.",
+                                          {}};
             if (opts_.rate_limits) {
                 const auto& spec = spec_of(std::string(rt->operation_id));
                 limits lim{spec.burst, spec.steady, spec.daily};
@@ -530,7 +572,8 @@ private:
                           {"path", target.substr(0, q)},
                           {"query", q == std::string::npos ? std::string() : target.substr(q + 1)},
                           {"headers", std::move(headers)},
-                          {"body", req.body()},
+                          // OAuth bodies carry codes, verifiers and tokens: never logged.
+                          {"body", target.rfind("/oauth/", 0) == 0 ? std::string("(redacted)") : req.body()},
                           {"status", status}};
         log_ << json::serialize(line) << '\n';
         log_.flush();
@@ -608,6 +651,7 @@ private:
     std::map<std::string, window> windows_;
     std::ofstream log_;
     counters stats_;
+    oauth_provider oauth_{opts_.oauth}; // declared after opts_
     std::thread thread_;
 };
 

@@ -17,7 +17,8 @@ namespace sandbox {
 struct op_spec {
     std::string id, method, path;
     unsigned burst = 0, steady = 0, daily = 0;
-    json::object params; // as generated: name -> enum array | {default,max} | {rules,required} | true
+    json::object params;             // as generated: name -> enum array | {default,max} | {rules,required} | true
+    std::vector<std::string> scopes; // an OAuth token needs every one of these
 };
 
 /// The whole spec, indexed by operationId.
@@ -35,6 +36,7 @@ inline const std::map<std::string, op_spec>& spec_index() {
             s.steady = static_cast<unsigned>(o.at("steady").as_int64());
             s.daily = static_cast<unsigned>(o.at("daily").as_int64());
             s.params = o.at("params").as_object();
+            for (const auto& x : o.at("scopes").as_array()) s.scopes.emplace_back(x.as_string());
             m.emplace(s.id, std::move(s));
         }
         return m;

@@ -78,13 +78,6 @@ new_event an_event(std::string email, std::string metric = "Placed Order") {
     return e;
 }
 
-subscriber email_subscriber(std::string email) {
-    subscriber s;
-    s.email = std::move(email);
-    s.email_marketing = true;
-    return s;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(campaigns)
@@ -271,7 +264,7 @@ BOOST_AUTO_TEST_CASE(subscribe_body_with_list_source_and_historical_import) {
     fixture f;
     f.mock().respond(202).respond(202);
     subscription_request in;
-    auto a = email_subscriber("a@example.com");
+    auto a = subscriber::to_email("a@example.com");
     a.consented_at = "2024-01-02T03:04:05Z";
     subscriber b;
     b.profile_id = "P2";
@@ -283,7 +276,7 @@ BOOST_AUTO_TEST_CASE(subscribe_body_with_list_source_and_historical_import) {
     in.custom_source = "Checkout";
     in.historical_import = true;
     unsubscription_request out;
-    out.profiles = {email_subscriber("a@example.com")};
+    out.profiles = {subscriber::to_email("a@example.com")};
     ktest::run(f, [&]() -> awaitable<void> {
         auto r = co_await f.client.async_subscribe_profiles(in);
         BOOST_TEST(r.requests == 1u);
@@ -310,10 +303,12 @@ BOOST_AUTO_TEST_CASE(split_at_1000_subscribes_and_100_unsubscribes) {
     fixture f;
     for (int i = 0; i < 6; ++i) f.mock().respond(202);
     subscription_request sub;
-    for (int i = 0; i < 2500; ++i) sub.profiles.push_back(email_subscriber("s" + std::to_string(i) + "@example.com"));
+    for (int i = 0; i < 2500; ++i)
+        sub.profiles.push_back(subscriber::to_email("s" + std::to_string(i) + "@example.com"));
     unsubscription_request unsub;
     unsub.list_id = "L1";
-    for (int i = 0; i < 250; ++i) unsub.profiles.push_back(email_subscriber("u" + std::to_string(i) + "@example.com"));
+    for (int i = 0; i < 250; ++i)
+        unsub.profiles.push_back(subscriber::to_email("u" + std::to_string(i) + "@example.com"));
     ktest::run(f, [&]() -> awaitable<void> {
         auto s = co_await f.client.async_subscribe_profiles(sub);
         BOOST_TEST(s.requests == 3u);
@@ -340,7 +335,7 @@ BOOST_AUTO_TEST_CASE(bad_subscriptions_are_refused_before_sending) {
     const std::string p = "data.attributes.profiles.data[0]";
     auto refuse_sub = [&](auto edit, const std::string& field) {
         subscription_request in;
-        in.profiles = {email_subscriber("a@example.com")};
+        in.profiles = {subscriber::to_email("a@example.com")};
         edit(in);
         expect_refused(
             f, [&](auto token) { f.client.async_subscribe_profiles(in, std::move(token)); }, field);
@@ -368,7 +363,7 @@ BOOST_AUTO_TEST_CASE(bad_subscriptions_are_refused_before_sending) {
     refuse_sub([](subscription_request& in) { in.list_id = ""; }, "list_id");
     refuse_sub([](subscription_request& in) { in.custom_source = ""; }, "data.attributes.custom_source");
     unsubscription_request un;
-    un.profiles = {email_subscriber("a@example.com")};
+    un.profiles = {subscriber::to_email("a@example.com")};
     un.profiles[0].profile_id = "P1";
     expect_refused(
         f, [&](auto token) { f.client.async_unsubscribe_profiles(un, std::move(token)); }, p + ".id");

@@ -149,20 +149,14 @@ klaviyo::detail::bulk_plan plan_membership(std::string_view list_id, const std::
     for (std::size_t i = 0; i < profile_ids.size(); ++i)
         if (profile_ids[i].empty())
             return invalid_bulk(Op::operation_id, "data[" + std::to_string(i) + "].id: must not be empty");
-    klaviyo::detail::bulk_plan out;
-    out.operation_id = Op::operation_id;
-    const auto target = klaviyo::detail::expand_path(Op::path, list_id);
-    for (std::size_t first = 0; first < profile_ids.size(); first += Op::max_per_request) {
-        klaviyo::detail::bulk_chunk c;
-        json::array data;
-        for (std::size_t i = first; i < std::min(profile_ids.size(), first + Op::max_per_request); ++i) {
-            data.push_back(json::object{{"type", "profile"}, {"id", profile_ids[i]}});
-            c.items.push_back(i);
-        }
-        c.plan = klaviyo::detail::make_plan<Op>(target, json::serialize(json::object{{"data", std::move(data)}}));
-        out.chunks.push_back(std::move(c));
-    }
-    return out;
+    return klaviyo::detail::split_by_count<Op>(
+        profile_ids.size(), Op::max_per_request, klaviyo::detail::expand_path(Op::path, list_id),
+        [&](std::size_t first, std::size_t last) {
+            json::array data;
+            for (std::size_t i = first; i < last; ++i)
+                data.push_back(json::object{{"type", "profile"}, {"id", profile_ids[i]}});
+            return json::serialize(json::object{{"data", std::move(data)}});
+        });
 }
 } // namespace detail
 

@@ -30,6 +30,21 @@ struct subscriber {
     /// was given, ISO 8601, in the past.
     std::optional<std::string> consented_at{};
     std::optional<std::string> age_gated_date_of_birth{}; ///< YYYY-MM-DD, for age-gated SMS accounts
+
+    /// Email marketing for this address.
+    static subscriber to_email(std::string address) {
+        subscriber s;
+        s.email = std::move(address);
+        s.email_marketing = true;
+        return s;
+    }
+    /// SMS marketing for this E.164 number.
+    static subscriber to_sms(std::string phone_number) {
+        subscriber s;
+        s.phone_number = std::move(phone_number);
+        s.sms_marketing = true;
+        return s;
+    }
 };
 
 /// Input of subscribe_profiles. With a `list_id` the profiles are also added
@@ -125,27 +140,18 @@ klaviyo::detail::bulk_plan plan_subscriptions(const std::vector<subscriber>& pro
         if (auto e = subscriber_json(profiles[i], where, subscribe, historical_import, items[i]); !e.empty())
             return invalid_bulk(Op::operation_id, e);
     }
-    klaviyo::detail::bulk_plan out;
-    out.operation_id = Op::operation_id;
-    for (std::size_t first = 0; first < items.size(); first += per_request) {
-        std::size_t last = std::min(items.size(), first + per_request);
-        klaviyo::detail::bulk_chunk c;
-        json::array data;
-        for (std::size_t i = first; i < last; ++i) {
-            data.push_back(std::move(items[i]));
-            c.items.push_back(i);
-        }
-        json::object attrs = extra_attrs;
-        attrs["profiles"] = json::object{{"data", std::move(data)}};
-        json::object job{{"type", Op::job_type}, {"attributes", std::move(attrs)}};
-        if (list_id)
-            job["relationships"] =
-                json::object{{"list", json::object{{"data", json::object{{"type", "list"}, {"id", *list_id}}}}}};
-        c.plan = klaviyo::detail::make_plan<Op>(std::string(Op::path),
-                                                json::serialize(json::object{{"data", std::move(job)}}));
-        out.chunks.push_back(std::move(c));
-    }
-    return out;
+    return klaviyo::detail::split_by_count<Op>(
+        items.size(), per_request, std::string(Op::path), [&](std::size_t first, std::size_t last) {
+            json::array data;
+            for (std::size_t i = first; i < last; ++i) data.push_back(std::move(items[i]));
+            json::object attrs = extra_attrs;
+            attrs["profiles"] = json::object{{"data", std::move(data)}};
+            json::object job{{"type", Op::job_type}, {"attributes", std::move(attrs)}};
+            if (list_id)
+                job["relationships"] =
+                    json::object{{"list", json::object{{"data", json::object{{"type", "list"}, {"id", *list_id}}}}}};
+            return json::serialize(json::object{{"data", std::move(job)}});
+        });
 }
 
 } // namespace detail

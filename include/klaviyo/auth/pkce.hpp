@@ -1,0 +1,73 @@
+// klaviyo-cpp: the random strings and hashes of OAuth 2.0 with PKCE (RFC 7636),
+// from OpenSSL: RAND_bytes, SHA-256 and base64.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace klaviyo {
+
+namespace detail {
+
+/// base64url without padding (RFC 4648 §5), as PKCE and JWT use it.
+inline std::string base64url(const unsigned char* data, std::size_t n) {
+    std::string out(4 * ((n + 2) / 3), '\0');
+    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+    out.resize(static_cast<std::size_t>(len));
+    while (!out.empty() && out.back() == '=') out.pop_back();
+    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    return out;
+}
+
+/// Standard base64 with padding (HTTP Basic).
+inline std::string base64(std::string_view s) {
+    std::string out(4 * ((s.size() + 2) / 3), '\0');
+    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                              reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+    out.resize(static_cast<std::size_t>(len));
+    return out;
+}
+
+/// `bytes` bytes from OpenSSL's CSPRNG, base64url-encoded.
+inline std::string random_urlsafe(std::size_t bytes) {
+    std::vector<unsigned char> buf(bytes);
+    if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
+        throw std::runtime_error("klaviyo: OpenSSL could not produce random bytes");
+    return base64url(buf.data(), buf.size());
+}
+
+} // namespace detail
+
+/// The PKCE code challenge of a verifier: base64url(SHA-256(verifier)), no padding.
+inline std::string pkce_challenge(std::string_view verifier) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(verifier.data(), verifier.size(), digest, &n, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("klaviyo: OpenSSL SHA-256 failed");
+    return detail::base64url(digest, n);
+}
+
+struct pkce_pair {
+    std::string verifier;  ///< secret: stays with the app until the code exchange
+    std::string challenge; ///< goes in the authorize URL
+};
+
+/// A fresh verifier of `length` characters (43 to 128) from the unreserved
+/// alphabet, and its S256 challenge.
+inline pkce_pair make_pkce(std::size_t length = 64) {
+    if (length < 43 || length > 128) throw std::invalid_argument("klaviyo: a PKCE verifier has 43 to 128 characters");
+    // base64url of 3 bytes is 4 characters; draw enough and cut.
+    auto v = detail::random_urlsafe((length * 3 + 3) / 4 + 3);
+    v.resize(length);
+    pkce_pair p;
+    p.challenge = pkce_challenge(v);
+    p.verifier = std::move(v);
+    return p;
+}
+
+} // namespace klaviyo
