@@ -3,6 +3,8 @@
 
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/auth/api_key.hpp>
+#include <klaviyo/auth/oauth.hpp>
+#include <klaviyo/auth/pkce.hpp>
 #include <klaviyo/bulk.hpp>
 #include <klaviyo/client.hpp>
 #include <klaviyo/completion.hpp>

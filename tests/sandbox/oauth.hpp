@@ -108,7 +108,8 @@ private:
 
     static std::map<std::string, std::string> parse_form(const std::string& body) {
         std::map<std::string, std::string> out;
-        auto u = boost::urls::parse_origin_form("/?" + body);
+        const std::string target = "/?" + body; // named: the view points into it
+        auto u = boost::urls::parse_origin_form(target);
         if (!u) return out;
         for (auto p : u->params()) out[std::string(p.key)] = std::string(p.value);
         return out;
