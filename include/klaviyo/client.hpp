@@ -15,6 +15,7 @@
 #include <klaviyo/query.hpp>
 #include <klaviyo/bulk.hpp>
 #include <klaviyo/detail/bulk_plan.hpp>
+#include <klaviyo/detail/origin.hpp>
 #include <klaviyo/raw_request.hpp>
 #include <klaviyo/resources/account.hpp>
 #include <klaviyo/resources/campaign.hpp>
@@ -53,29 +54,6 @@
 
 namespace klaviyo {
 
-namespace detail {
-/// Parses and checks a base URL: https anywhere, plain http only to loopback,
-/// where there is no network to protect the key from.
-inline klaviyo::origin parse_base_url(std::string_view base_url) {
-    auto r = boost::urls::parse_uri(base_url);
-    if (!r) throw std::invalid_argument("klaviyo: base_url is not a valid absolute URL");
-    klaviyo::origin o;
-    auto scheme = r->scheme();
-    if (scheme == "https")
-        o.tls = true;
-    else if (scheme == "http")
-        o.tls = false;
-    else
-        throw std::invalid_argument("klaviyo: base_url scheme must be https (or http for loopback)");
-    o.host = std::string(r->encoded_host());
-    if (o.host.empty()) throw std::invalid_argument("klaviyo: base_url has no host");
-    o.port = r->has_port() ? static_cast<std::uint16_t>(r->port_number()) : (o.tls ? 443 : 80);
-    if (!o.tls && o.host != "127.0.0.1" && o.host != "localhost" && o.host != "[::1]" && o.host.rfind("127.", 0) != 0)
-        throw std::invalid_argument("klaviyo: plain http is allowed only for loopback hosts");
-    return o;
-}
-} // namespace detail
-
 /// A Klaviyo API client.
 ///
 /// @tparam Executor  executor the operations run on (any Asio executor).
@@ -107,8 +85,9 @@ public:
 
     /// A client that authenticates with a private API key.
     basic_client(const executor_type& ex, api_key key, client_options opts = {})
-        : ex_(ex), key_(std::move(key)), opts_(std::move(opts)), origin_(detail::parse_base_url(opts_.base_url)),
-          transport_(ex, opts_.transport), rng_(std::random_device{}()) {
+        : ex_(ex), key_(std::move(key)), opts_(std::move(opts)),
+          origin_(detail::parse_endpoint(opts_.base_url, "client_options::base_url")), transport_(ex, opts_.transport),
+          rng_(std::random_device{}()) {
         if (key_->empty()) throw std::invalid_argument("klaviyo: the API key is empty");
         check_options();
     }
@@ -117,7 +96,7 @@ public:
     /// token from `conn.store` (or from async_exchange_code), refreshed
     /// before it expires. Nothing else in the library knows the difference.
     basic_client(const executor_type& ex, oauth_connection conn, client_options opts = {})
-        : ex_(ex), opts_(std::move(opts)), origin_(detail::parse_base_url(opts_.base_url)),
+        : ex_(ex), opts_(std::move(opts)), origin_(detail::parse_endpoint(opts_.base_url, "client_options::base_url")),
           transport_(ex, opts_.transport), rng_(std::random_device{}()) {
         if (conn.config.client_id.empty() || conn.config.client_secret.empty())
             throw std::invalid_argument("klaviyo: oauth_config needs client_id and client_secret");
@@ -317,32 +296,19 @@ public:
     /// Every account as {organization name, id}. Completes with `(error_code, std::vector<picklist_item>)`.
     template <class Token = default_token>
     auto async_select_accounts(select_options o, Token&& token = {}) {
-        using op = ops::get_accounts;
-        return launch_select(
-            [this, plan = op::plan(list_options{}), o]() mutable -> asio::awaitable<picklists> {
-                picklists out;
-                co_await collect<op>(std::move(plan), o.limit, out,
-                                     [](const auto&, const auto& r) { return detail::account_label(r); });
-                co_return out;
-            },
-            std::forward<Token>(token));
+        return async_select<ops::get_accounts>(
+            {ops::get_accounts::plan(list_options{})}, o.limit,
+            [](const auto&, const auto& r) { return detail::account_label(r); }, std::forward<Token>(token));
     }
 
     /// Every campaign of every channel (email, sms, mobile_push) as {name, id}.
     template <class Token = default_token>
     auto async_select_campaigns(select_options o, Token&& token = {}) {
-        using op = ops::get_campaigns;
         std::vector<detail::request_plan> plans;
         for (auto channel : campaign_channels)
-            plans.push_back(op::plan(channel, list_options{.fields = {{"campaign", {"name"}}}}));
-        return launch_select(
-            [this, plans = std::move(plans), o]() mutable -> asio::awaitable<picklists> {
-                picklists out;
-                for (auto& plan : plans)
-                    co_await collect<op>(std::move(plan), o.limit, out,
-                                         [](const auto&, const auto& r) { return detail::campaign_label(r); });
-                co_return out;
-            },
+            plans.push_back(ops::get_campaigns::plan(channel, list_options{.fields = {{"campaign", {"name"}}}}));
+        return async_select<ops::get_campaigns>(
+            std::move(plans), o.limit, [](const auto&, const auto& r) { return detail::campaign_label(r); },
             std::forward<Token>(token));
     }
 
@@ -350,16 +316,12 @@ public:
     /// account can hold millions: set a limit.
     template <class Token = default_token>
     auto async_select_events(select_options o, Token&& token = {}) {
-        using op = ops::get_events;
-        auto plan = op::plan(list_options{
+        auto plan = ops::get_events::plan(list_options{
             .fields = {{"event", {"datetime"}}, {"metric", {"name"}}}, .include = {"metric"}, .sort = "-datetime"});
-        return launch_select(
-            [this, plan = std::move(plan), o]() mutable -> asio::awaitable<picklists> {
-                picklists out;
-                co_await collect<op>(std::move(plan), o.limit, out, [](const auto& page, const auto& r) {
-                    return detail::event_label(r, detail::included_metric_names(page.included));
-                });
-                co_return out;
+        return async_select<ops::get_events>(
+            {std::move(plan)}, o.limit,
+            [](const auto& page, const auto& r) {
+                return detail::event_label(r, detail::included_metric_names(page.included));
             },
             std::forward<Token>(token));
     }
@@ -367,31 +329,19 @@ public:
     /// Profiles as {email (or phone, name, external id), id}.
     template <class Token = default_token>
     auto async_select_profiles(select_options o, Token&& token = {}) {
-        using op = ops::get_profiles;
-        auto plan = op::plan(
+        auto plan = ops::get_profiles::plan(
             list_options{.fields = {{"profile", {"email", "phone_number", "first_name", "last_name", "external_id"}}}});
-        return launch_select(
-            [this, plan = std::move(plan), o]() mutable -> asio::awaitable<picklists> {
-                picklists out;
-                co_await collect<op>(std::move(plan), o.limit, out,
-                                     [](const auto&, const auto& r) { return detail::profile_label(r); });
-                co_return out;
-            },
+        return async_select<ops::get_profiles>(
+            {std::move(plan)}, o.limit, [](const auto&, const auto& r) { return detail::profile_label(r); },
             std::forward<Token>(token));
     }
 
     /// Every template as {name, id} (Klaviyo pages these 10 at a time).
     template <class Token = default_token>
     auto async_select_templates(select_options o, Token&& token = {}) {
-        using op = ops::get_templates;
-        auto plan = op::plan(list_options{.fields = {{"template", {"name"}}}});
-        return launch_select(
-            [this, plan = std::move(plan), o]() mutable -> asio::awaitable<picklists> {
-                picklists out;
-                co_await collect<op>(std::move(plan), o.limit, out,
-                                     [](const auto&, const auto& r) { return detail::template_label(r); });
-                co_return out;
-            },
+        auto plan = ops::get_templates::plan(list_options{.fields = {{"template", {"name"}}}});
+        return async_select<ops::get_templates>(
+            {std::move(plan)}, o.limit, [](const auto&, const auto& r) { return detail::template_label(r); },
             std::forward<Token>(token));
     }
 
@@ -445,8 +395,7 @@ public:
                     throw_invalid("token_type_hint: must be access_token or refresh_token");
                 auto body = detail::form_body({{"token", value}, {"token_type_hint", hint}});
                 auto resp = co_await token_call(s.revoke_origin, s.revoke_target, std::move(body));
-                if (resp.status < 200 || resp.status >= 300)
-                    detail::parse_token_response(resp, std::chrono::system_clock::now()); // throws its error
+                detail::throw_if_refused(resp);
                 if (s.token && (s.token->access_token == value || s.token->refresh_token == value)) s.token.reset();
                 co_return accepted{resp.status};
             },
@@ -530,15 +479,8 @@ private:
     detail::request_plan follow_plan(std::string_view link) const {
         auto u = boost::urls::parse_uri(link);
         if (!u) return detail::invalid_plan(Op::operation_id, "link: not an absolute URL");
-        bool tls = u->scheme() == "https";
-        std::uint16_t port = u->has_port() ? static_cast<std::uint16_t>(u->port_number()) : (tls ? 443 : 80);
-        if (tls != origin_.tls || u->encoded_host() != origin_.host || port != origin_.port) {
-            auto p = detail::invalid_plan(Op::operation_id, "link: host is not the configured base URL's host");
-            p.method = http_method::get;
-            return p;
-        }
-        auto p = detail::make_plan<Op>(std::string(u->encoded_target()));
-        return p;
+        if (detail::origin_of(*u) != origin_) return detail::foreign_host_plan(Op::operation_id, "link");
+        return detail::make_plan<Op>(std::string(u->encoded_target()));
     }
 
     template <class Result>
@@ -546,8 +488,7 @@ private:
         diagnostics diag;
         if (!plan.ok()) {
             diag.message = plan.invalid;
-            bool host = plan.invalid.find("host is not") != std::string::npos;
-            throw api_error(host ? errc::host_not_allowed : errc::invalid_argument, std::move(diag));
+            throw api_error(plan.refusal, std::move(diag));
         }
         if (oauth_ && plan.authorize) {
             std::string none; // named: g++ 12 mishandles temporaries in co_await expressions
@@ -645,29 +586,34 @@ private:
 
     using picklists = std::vector<picklist_item>;
 
-    template <class Body, class Token>
-    auto launch_select(Body&& body, Token&& token) {
-        return detail::launch<picklists>(ex_, std::forward<Body>(body), std::forward<Token>(token));
-    }
-
-    /// Appends {label, id} of every item of every page, up to `limit` items in all.
-    template <class Op, class Label>
-    asio::awaitable<void> collect(detail::request_plan plan, std::optional<std::size_t> limit, picklists& out,
-                                  Label label) {
-        using page_t = typename Op::result_type;
-        for (;;) {
-            if (limit && out.size() >= *limit) co_return;
-            page_t page = co_await run<page_t>(std::move(plan));
-            for (const auto& r : page.data) {
-                if (limit && out.size() >= *limit) co_return;
-                picklist_item item;
-                item.label = label(page, r);
-                item.key = r.id;
-                out.push_back(std::move(item));
-            }
-            if (page.next_link.empty()) co_return;
-            plan = follow_plan<Op>(page.next_link);
-        }
+    /// A picklist: {label(page, item), id} of every item of every page each
+    /// plan starts, in order, up to `limit` items in all.
+    template <class Op, class Label, class Token>
+    auto async_select(std::vector<detail::request_plan> plans, std::optional<std::size_t> limit, Label label,
+                      Token&& token) {
+        return detail::launch<picklists>(
+            ex_,
+            [this, plans = std::move(plans), limit, label]() mutable -> asio::awaitable<picklists> {
+                using page_t = typename Op::result_type;
+                picklists out;
+                for (auto& plan : plans) {
+                    for (;;) {
+                        if (limit && out.size() >= *limit) co_return out;
+                        page_t page = co_await run<page_t>(std::move(plan));
+                        for (const auto& r : page.data) {
+                            if (limit && out.size() >= *limit) co_return out;
+                            picklist_item item;
+                            item.label = label(page, r);
+                            item.key = r.id;
+                            out.push_back(std::move(item));
+                        }
+                        if (page.next_link.empty()) break;
+                        plan = follow_plan<Op>(page.next_link);
+                    }
+                }
+                co_return out;
+            },
+            std::forward<Token>(token));
     }
 
     template <class Token>

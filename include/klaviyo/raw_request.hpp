@@ -2,6 +2,7 @@
 // cover yet. The key still never leaves for another host.
 #pragma once
 
+#include <klaviyo/detail/origin.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/http.hpp>
@@ -80,7 +81,7 @@ inline request_plan plan_raw(const raw_request& in, const origin& base, const re
     auto fail = [&](std::string e) { return invalid_plan(id, std::move(e)); };
     std::string target;
     if (in.path.empty()) return fail("path: is required");
-    if (in.path.starts_with("//")) return fail("path: host is not the configured base URL's host");
+    if (in.path.starts_with("//")) return foreign_host_plan(id, "path");
     if (in.path.front() == '/') {
         auto u = boost::urls::parse_origin_form(in.path);
         if (!u) return fail("path: not a valid path");
@@ -88,11 +89,7 @@ inline request_plan plan_raw(const raw_request& in, const origin& base, const re
     } else {
         auto u = boost::urls::parse_uri(in.path);
         if (!u) return fail("path: must start with '/' or be an absolute URL");
-        bool tls = u->scheme() == "https";
-        if (!tls && u->scheme() != "http") return fail("path: host is not the configured base URL's host");
-        std::uint16_t port = u->has_port() ? static_cast<std::uint16_t>(u->port_number()) : (tls ? 443 : 80);
-        if (tls != base.tls || u->encoded_host() != base.host || port != base.port || u->has_userinfo())
-            return fail("path: host is not the configured base URL's host");
+        if (origin_of(*u) != base) return foreign_host_plan(id, "path");
         target = std::string(u->encoded_path());
         if (target.empty()) target = "/";
         if (u->has_query()) target += "?" + std::string(u->encoded_query());

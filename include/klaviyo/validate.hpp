@@ -62,6 +62,15 @@ inline bool is_iso8601_datetime(std::string_view s) noexcept {
     return s.size() == i + 6 && digits(i + 1, 2, 0, 23) && s[i + 3] == ':' && digits(i + 4, 2, 0, 59);
 }
 
+/// A calendar date, YYYY-MM-DD.
+inline bool is_iso8601_date(std::string_view d) noexcept {
+    if (d.size() != 10) return false;
+    char buf[20] = {};
+    d.copy(buf, 10);
+    std::string_view("T00:00:00").copy(buf + 10, 9);
+    return is_iso8601_datetime(std::string_view(buf, 19));
+}
+
 /// The instant an ISO 8601 date-time names (no offset: UTC); empty when
 /// is_iso8601_datetime rejects it. Fractions of a second are dropped.
 inline std::optional<std::chrono::sys_seconds> parse_iso8601(std::string_view s) noexcept {

@@ -107,7 +107,8 @@ struct fault_spec {
 class server {
 public:
     explicit server(options o)
-        : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed), world_rng_(opts_.seed + 1), world_(store_, world_rng_), rng_(opts_.seed),
+        : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed),
+          world_rng_(opts_.seed + 1), world_(store_, world_rng_), rng_(opts_.seed),
           faults_(fault_spec::parse(opts_.faults)) {
         auto addr = asio::ip::make_address(opts_.host);
         if (!addr.is_loopback()) throw std::invalid_argument("the sandbox binds loopback addresses only");
@@ -141,8 +142,12 @@ public:
     const std::string& api_key() const { return opts_.api_keys.at(0); }
     counters& stats() noexcept { return stats_; }
     /// Token endpoint requests so far (exchanges and refreshes); thread-safe.
-    std::size_t oauth_token_requests() { return on_server_thread([this] { return oauth_.token_requests(); }); }
-    std::size_t oauth_refreshes() { return on_server_thread([this] { return oauth_.refreshes(); }); }
+    std::size_t oauth_token_requests() {
+        return on_server_thread([this] { return oauth_.token_requests(); });
+    }
+    std::size_t oauth_refreshes() {
+        return on_server_thread([this] { return oauth_.refreshes(); });
+    }
     /// Shortens or lengthens the lifetime of access tokens issued from now on.
     void set_oauth_token_ttl(std::chrono::seconds ttl) {
         on_server_thread([this, ttl] {

@@ -10,6 +10,8 @@
 #include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <klaviyo/auth/pkce.hpp>
+
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -61,13 +63,7 @@ inline std::string iso_now() {
     return buf;
 }
 
-inline std::string base64(std::string_view in) {
-    std::string out(4 * ((in.size() + 2) / 3), '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
+using klaviyo::detail::base64; // the library's, by OpenSSL
 
 inline std::string unbase64(std::string_view in) {
     if (in.size() % 4 != 0) return {};
@@ -84,10 +80,8 @@ inline std::string unbase64(std::string_view in) {
 
 /// Opaque, URL-safe page cursors.
 inline std::string make_cursor(std::size_t offset) {
-    auto b = base64("o:" + std::to_string(offset));
-    for (auto& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!b.empty() && b.back() == '=') b.pop_back();
-    return b;
+    const auto plain = "o:" + std::to_string(offset);
+    return klaviyo::detail::base64url(plain.data(), plain.size());
 }
 
 /// The offset a cursor stands for, or npos when it is not one of ours.

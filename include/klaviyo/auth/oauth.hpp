@@ -11,6 +11,7 @@
 
 #include <klaviyo/auth/pkce.hpp>
 #include <klaviyo/config.hpp>
+#include <klaviyo/detail/origin.hpp>
 #include <klaviyo/error.hpp>
 #include <klaviyo/http.hpp>
 
@@ -91,23 +92,15 @@ struct authorization_request {
 
 namespace detail {
 
-/// Checks an OAuth endpoint URL: https (plain http for loopback only), and
-/// for token traffic never www.klaviyo.com. Returns its origin.
+/// Checks an OAuth endpoint URL (the rules of parse_endpoint, and for token
+/// traffic never www.klaviyo.com). Returns its origin; `target` gets its path.
 inline origin oauth_endpoint(std::string_view url, const char* what, bool token_traffic, std::string& target) {
-    auto u = boost::urls::parse_uri(url);
-    if (!u) throw std::invalid_argument(std::string("klaviyo: oauth_config.") + what + " is not an absolute URL");
-    origin o;
-    o.tls = u->scheme() == "https";
-    o.host = std::string(u->encoded_host());
-    bool loopback = o.host == "127.0.0.1" || o.host == "localhost" || o.host == "[::1]";
-    if (!o.tls && !(u->scheme() == "http" && loopback))
-        throw std::invalid_argument(std::string("klaviyo: oauth_config.") + what + " must be https");
+    auto o = parse_endpoint(url, std::string("oauth_config.") + what);
     if (token_traffic && o.host == "www.klaviyo.com")
         throw std::invalid_argument(std::string("klaviyo: oauth_config.") + what +
                                     " must not be www.klaviyo.com: Klaviyo blocks token traffic there; use "
                                     "a.klaviyo.com");
-    o.port = u->has_port() ? static_cast<std::uint16_t>(u->port_number()) : (o.tls ? 443 : 80);
-    target = std::string(u->encoded_path());
+    target = std::string(boost::urls::parse_uri(url)->encoded_path());
     if (target.empty()) target = "/";
     return o;
 }
@@ -149,25 +142,33 @@ inline http_request token_endpoint_request(const oauth_config& c, const origin& 
     return r;
 }
 
-/// A token endpoint answer as a token, or the endpoint's refusal as an
-/// api_error (its `error` and `error_description`, never a token or secret).
+/// Throws the token or revoke endpoint's refusal (non-2xx) as an api_error
+/// carrying its `error` and `error_description`, never a token or secret.
+inline void throw_if_refused(const http_response& r) {
+    if (r.status >= 200 && r.status < 300) return;
+    diagnostics diag;
+    diag.http_status = r.status;
+    std::string error = "HTTP " + std::to_string(r.status);
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    if (const json::object* o = ec ? nullptr : v.if_object())
+        if (const auto* e = o->if_contains("error"); e && e->is_string()) {
+            error = std::string(e->get_string());
+            if (const auto* d = o->if_contains("error_description"); d && d->is_string())
+                error += ": " + std::string(d->get_string());
+        }
+    diag.message = "oauth token endpoint: " + error;
+    throw api_error(r.status == 429 ? errc::rate_limited : errc::oauth_error, std::move(diag));
+}
+
+/// A token endpoint answer as a token (or its refusal, thrown).
 inline oauth_token parse_token_response(const http_response& r, std::chrono::system_clock::time_point now) {
+    throw_if_refused(r);
     diagnostics diag;
     diag.http_status = r.status;
     boost::system::error_code ec;
     auto v = json::parse(r.body, ec);
     const json::object* o = ec ? nullptr : v.if_object();
-    if (r.status < 200 || r.status >= 300) {
-        std::string error = "HTTP " + std::to_string(r.status);
-        if (o)
-            if (const auto* e = o->if_contains("error"); e && e->is_string()) {
-                error = std::string(e->get_string());
-                if (const auto* d = o->if_contains("error_description"); d && d->is_string())
-                    error += ": " + std::string(d->get_string());
-            }
-        diag.message = "oauth token endpoint: " + error;
-        throw api_error(r.status == 429 ? errc::rate_limited : errc::oauth_error, std::move(diag));
-    }
     auto str = [&](const char* k) -> std::string {
         const auto* x = o ? o->if_contains(k) : nullptr;
         return x && x->is_string() ? std::string(x->get_string()) : std::string();

@@ -14,22 +14,21 @@ namespace klaviyo {
 
 namespace detail {
 
-/// base64url without padding (RFC 4648 §5), as PKCE and JWT use it.
-inline std::string base64url(const unsigned char* data, std::size_t n) {
+/// Standard base64 with padding (HTTP Basic), by OpenSSL.
+inline std::string base64(const void* data, std::size_t n) {
     std::string out(4 * ((n + 2) / 3), '\0');
-    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), static_cast<const unsigned char*>(data),
+                              static_cast<int>(n));
     out.resize(static_cast<std::size_t>(len));
-    while (!out.empty() && out.back() == '=') out.pop_back();
-    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
     return out;
 }
+inline std::string base64(std::string_view s) { return base64(s.data(), s.size()); }
 
-/// Standard base64 with padding (HTTP Basic).
-inline std::string base64(std::string_view s) {
-    std::string out(4 * ((s.size() + 2) / 3), '\0');
-    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                              reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-    out.resize(static_cast<std::size_t>(len));
+/// base64url without padding (RFC 4648 §5), as PKCE uses it.
+inline std::string base64url(const void* data, std::size_t n) {
+    auto out = base64(data, n);
+    while (!out.empty() && out.back() == '=') out.pop_back();
+    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
     return out;
 }
 

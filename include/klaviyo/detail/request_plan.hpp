@@ -2,6 +2,7 @@
 // the method, target and body of one request. No I/O here.
 #pragma once
 
+#include <klaviyo/error.hpp>
 #include <klaviyo/http.hpp>
 #include <klaviyo/operation.hpp>
 #include <klaviyo/policy/retry.hpp>
@@ -30,7 +31,8 @@ struct request_plan {
     std::string body;
     bool idempotent = true;
     rate_limit rate{};
-    std::string invalid; ///< non-empty: bad input, named by field; nothing is sent
+    std::string invalid;                   ///< non-empty: bad input, named by field; nothing is sent
+    errc refusal = errc::invalid_argument; ///< how a non-empty `invalid` is reported
 
     // Only what a few operations change (uploads, the raw request):
     std::string content_type;  ///< of the body; empty: application/vnd.api+json
@@ -163,6 +165,13 @@ inline request_plan invalid_plan(std::string_view operation_id, std::string mess
     request_plan p;
     p.operation_id = operation_id;
     p.invalid = std::move(message);
+    return p;
+}
+
+/// A URL that points away from the base URL's origin: refused, the key stays home.
+inline request_plan foreign_host_plan(std::string_view operation_id, std::string_view field) {
+    auto p = invalid_plan(operation_id, std::string(field) + ": host is not the configured base URL's host");
+    p.refusal = errc::host_not_allowed;
     return p;
 }
 

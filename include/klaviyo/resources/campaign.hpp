@@ -170,10 +170,6 @@ inline constexpr std::string_view dynamic_values[] = {
 
 namespace detail {
 
-inline bool is_iso_date(std::string_view d) {
-    return is_iso8601_datetime(std::string(d) + "T00:00:00Z") && d.size() == 10;
-}
-
 inline std::string check_audiences(const campaign_audiences& a, const std::string& where, bool required) {
     if (required && a.included.empty()) return where + ".included: at least one list or segment id is required";
     for (std::size_t i = 0; i < a.included.size(); ++i)
@@ -204,7 +200,7 @@ inline std::string check_strategy(const campaign_send_strategy& s, const std::st
     }
     if (m == "smart_send_time") {
         if (!s.date) return where + ".date: is required for a smart_send_time send";
-        if (!is_iso_date(*s.date)) return where + ".date: not a YYYY-MM-DD date";
+        if (!is_iso8601_date(*s.date)) return where + ".date: not a YYYY-MM-DD date";
     } else if (s.date) {
         return where + ".date: only smart_send_time sends take a date";
     }

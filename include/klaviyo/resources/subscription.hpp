@@ -100,8 +100,7 @@ inline std::string subscriber_json(const subscriber& s, const std::string& where
         return where + ".consented_at: is required with historical_import";
     }
     if (s.age_gated_date_of_birth && !subscribe) return where + ".age_gated_date_of_birth: only subscribing takes it";
-    if (s.age_gated_date_of_birth &&
-        (s.age_gated_date_of_birth->size() != 10 || !is_iso8601_datetime(*s.age_gated_date_of_birth + "T00:00:00Z")))
+    if (s.age_gated_date_of_birth && !is_iso8601_date(*s.age_gated_date_of_birth))
         return where + ".age_gated_date_of_birth: not a YYYY-MM-DD date";
     auto consent = [&] {
         json::object c{{"consent", subscribe ? "SUBSCRIBED" : "UNSUBSCRIBED"}};
