@@ -16,6 +16,7 @@
 #include <klaviyo/bulk.hpp>
 #include <klaviyo/detail/bulk_plan.hpp>
 #include <klaviyo/detail/origin.hpp>
+#include <klaviyo/detail/pacer.hpp>
 #include <klaviyo/raw_request.hpp>
 #include <klaviyo/resources/account.hpp>
 #include <klaviyo/resources/campaign.hpp>
@@ -87,7 +88,7 @@ public:
     basic_client(const executor_type& ex, api_key key, client_options opts = {})
         : ex_(ex), key_(std::move(key)), opts_(std::move(opts)),
           origin_(detail::parse_endpoint(opts_.base_url, "client_options::base_url")), transport_(ex, opts_.transport),
-          rng_(std::random_device{}()) {
+          pacer_(ex, opts_.pacing), rng_(std::random_device{}()) {
         if (key_->empty()) throw std::invalid_argument("klaviyo: the API key is empty");
         check_options();
     }
@@ -97,7 +98,7 @@ public:
     /// before it expires. Nothing else in the library knows the difference.
     basic_client(const executor_type& ex, oauth_connection conn, client_options opts = {})
         : ex_(ex), opts_(std::move(opts)), origin_(detail::parse_endpoint(opts_.base_url, "client_options::base_url")),
-          transport_(ex, opts_.transport), rng_(std::random_device{}()) {
+          transport_(ex, opts_.transport), pacer_(ex, opts_.pacing), rng_(std::random_device{}()) {
         if (conn.config.client_id.empty() || conn.config.client_secret.empty())
             throw std::invalid_argument("klaviyo: oauth_config needs client_id and client_secret");
         if (!conn.store) throw std::invalid_argument("klaviyo: oauth_connection.store is null");
@@ -496,10 +497,14 @@ private:
         }
         http_request req = make_request(plan);
         bool refreshed_after_401 = false;
+        bool again = false; // a retry waits at the front of its rate-limit class
         const auto start = std::chrono::steady_clock::now();
         for (unsigned attempt = 1;; ++attempt) {
+            auto ticket = co_await pacer_.acquire(plan, again);
+            again = true;
             auto [ec, resp] = co_await transport_.async_send(req, plan.timeout.value_or(opts_.timeout),
                                                              asio::as_tuple(asio::use_awaitable));
+            ticket.release(ec ? nullptr : &resp);
             diag.attempts = attempt;
             if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec); // cancelled
             if (!ec && resp.status == 401 && oauth_ && plan.authorize && !refreshed_after_401) {
@@ -545,6 +550,9 @@ private:
                                     std::string(plan.operation_id) + " is not idempotent";
                 throw api_error(out.ec, std::move(diag));
             }
+            // A paced 429 with Retry-After has paused its whole class: the
+            // retry waits for the class, at its front, not for a timer.
+            if (out.http_status == 429 && out.retry_after && pacer_.paces(plan)) continue;
             co_await sleep(*delay);
         }
     }
@@ -633,6 +641,10 @@ private:
     void check_options() const {
         if (opts_.timeout <= std::chrono::milliseconds::zero())
             throw std::invalid_argument("klaviyo: client_options::timeout must be positive");
+        if (!(opts_.pacing.share > 0 && opts_.pacing.share <= 1))
+            throw std::invalid_argument("klaviyo: client_options::pacing.share must be in (0, 1]");
+        if (!(opts_.pacing.time_scale > 0))
+            throw std::invalid_argument("klaviyo: client_options::pacing.time_scale must be positive");
     }
 
     [[noreturn]] static void throw_invalid(std::string message) {
@@ -794,6 +806,7 @@ private:
     client_options opts_;
     klaviyo::origin origin_;
     Transport transport_;
+    detail::pacer<executor_type> pacer_;
     std::minstd_rand rng_;
     sleep_function sleep_;
 };

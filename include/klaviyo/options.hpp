@@ -2,6 +2,7 @@
 #pragma once
 
 #include <klaviyo/config.hpp>
+#include <klaviyo/policy/pacing.hpp>
 #include <klaviyo/policy/retry.hpp>
 
 #include <chrono>
@@ -29,6 +30,9 @@ struct client_options {
     /// Deadline of one attempt (connect, send, receive). Never infinite.
     std::chrono::milliseconds timeout{30'000};
     retry_options retry{};
+    /// Admits calls at the rate Klaviyo's limits allow instead of collecting
+    /// 429s. Per client: clients sharing a credential set `share`.
+    pacing_options pacing{};
     transport_options transport{};
 };
 

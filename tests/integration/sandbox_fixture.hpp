@@ -45,6 +45,9 @@ struct sandbox_fixture {
         sandbox = std::make_unique<sandbox::server>(so);
         sandbox->start();
         co.base_url = sandbox->base_url();
+        // Pace by the sandbox's clock; with its limits off there is nothing to pace.
+        if (!so.rate_limits) co.pacing.enabled = false;
+        co.pacing.time_scale = so.time_scale;
         if (so.tls) co.transport.ca_pem = sandbox->ca_pem();
         client = std::make_unique<klaviyo::client>(ioc.get_executor(), klaviyo::api_key(so.api_keys[0]), co);
     }

@@ -398,6 +398,18 @@ private:
                                   "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
                                   {}};
             }
+            // Not Klaviyo's: what a benchmark run needs to know afterwards
+            // (requests seen, 429s sent, what was stored), for a valid key.
+            if (path == "/sandbox/stats" && req.method() == http::verb::get) {
+                res.set(http::field::content_type, "application/json");
+                res.body() = json::serialize(json::object{{"requests", stats_.requests.load()},
+                                                          {"throttled", stats_.throttled.load()},
+                                                          {"faults", stats_.faults.load()},
+                                                          {"connections", stats_.connections.load()},
+                                                          {"profiles", store_.size()},
+                                                          {"events", world_.events().size()}});
+                return res;
+            }
             auto rev = req["revision"];
             if (rev.empty())
                 throw api_failure{400,

@@ -21,8 +21,10 @@ struct fixture {
     mock_client client;
     std::vector<std::chrono::milliseconds> sleeps;
 
-    explicit fixture(klaviyo::client_options opts = {})
-        : client(ioc.get_executor(), klaviyo::api_key(test_key), std::move(opts)) {
+    /// Pacing is off unless a test asks for it: the mock answers at once and
+    /// most tests are about one call, not about the rate of many.
+    explicit fixture(klaviyo::client_options opts = {}, bool paced = false)
+        : client(ioc.get_executor(), klaviyo::api_key(test_key), unpaced_unless(std::move(opts), paced)) {
         // Retry sleeps are recorded and skipped: no test waits on wall time.
         client.set_sleep_function([this](std::chrono::milliseconds d, auto handler) {
             sleeps.push_back(d);
@@ -30,6 +32,10 @@ struct fixture {
         });
     }
     klaviyo::mock_transport<>& mock() { return client.transport(); }
+    static klaviyo::client_options unpaced_unless(klaviyo::client_options o, bool paced) {
+        o.pacing.enabled = o.pacing.enabled && paced;
+        return o;
+    }
     const klaviyo::http_request& last() { return mock().requests().back(); }
 };
 
