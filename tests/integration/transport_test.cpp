@@ -217,6 +217,41 @@ BOOST_AUTO_TEST_CASE(host_header_carries_a_non_default_port) {
     BOOST_TEST(v.at("echo").at("target").as_string() == "/api/profiles/1");
 }
 
+BOOST_AUTO_TEST_CASE(request_head_and_body_arrive_as_written) {
+    ktest::test_server server;
+    asio::io_context ioc;
+    transport t(ioc.get_executor());
+    auto post = get_req(origin_of(server), "/api/events?x=1");
+    post.method = http_method::post;
+    post.body = "{}";
+    auto r = send_one(ioc, t, post);
+    BOOST_TEST_REQUIRE(!r.ec, r.ec.message());
+    auto v = boost::json::parse(r.resp.body).at("echo");
+    BOOST_TEST(v.at("method").as_string() == "POST");
+    BOOST_TEST(v.at("target").as_string() == "/api/events?x=1");
+    BOOST_TEST(v.at("content_length").as_string() == "2");
+    BOOST_TEST(v.at("body").as_string() == "{}");
+    // A POST without a body still states its length, as Beast would.
+    post.body.clear();
+    r = send_one(ioc, t, post);
+    BOOST_TEST_REQUIRE(!r.ec, r.ec.message());
+    BOOST_TEST(boost::json::parse(r.resp.body).at("echo").at("content_length").as_string() == "0");
+}
+
+BOOST_AUTO_TEST_CASE(a_line_break_in_a_header_is_refused_before_sending) {
+    ktest::test_server server;
+    asio::io_context ioc;
+    transport t(ioc.get_executor());
+    auto req = get_req(origin_of(server));
+    req.headers.emplace_back("X-Note", "a\r\nX-Injected: 1");
+    auto r = send_one(ioc, t, req);
+    BOOST_TEST((r.ec == errc::invalid_argument), r.ec.message());
+    req = get_req(origin_of(server), "/api/profiles/1 HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET /");
+    r = send_one(ioc, t, req);
+    BOOST_TEST((r.ec == errc::invalid_argument), r.ec.message());
+    BOOST_TEST(server.requests.load() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_cancelled_waiter_leaves_the_queue) {
     ktest::test_server server({.delay = 50ms});
     asio::io_context ioc;

@@ -113,7 +113,8 @@ private:
             res.body() = R"({"data":{"type":"profile","id":")" + std::to_string(requests.load()) +
                          R"(","attributes":{"email":"t@example.com"}},"echo":{"method":")" +
                          std::string(req.method_string()) + R"(","target":")" + std::string(req.target()) +
-                         R"(","host":")" + std::string(req[http::field::host]) + R"("}})";
+                         R"(","host":")" + std::string(req[http::field::host]) + R"(","content_length":")" +
+                         std::string(req[http::field::content_length]) + R"(","body":")" + req.body() + R"("}})";
             res.keep_alive(req.keep_alive());
             res.prepare_payload();
             --active;

@@ -14,6 +14,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,13 +26,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -40,6 +41,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <sys/socket.h>
 
 namespace klaviyo {
 
@@ -50,52 +53,60 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
 
-inline http::verb to_verb(http_method m) {
-    switch (m) {
-    case http_method::get:
-        return http::verb::get;
-    case http_method::post:
-        return http::verb::post;
-    case http_method::patch:
-        return http::verb::patch;
-    case http_method::put:
-        return http::verb::put;
-    case http_method::del:
-        return http::verb::delete_;
-    }
-    return http::verb::get;
-}
-
 /// Thrown inside the transport's coroutine, turned into an error_code at its edge.
 struct transport_failure {
     error_code ec;
 };
 
 /// One kept-alive connection, plain or TLS.
+/// Writes the request line and headers into `out` (its capacity is reused
+/// from request to request). A fixed-format request needs none of a general
+/// serializer's machinery, which cost more than parsing the answer. False if
+/// a CR, LF or NUL would let a value start a header of its own.
+inline bool write_head(std::string& out, const http_request& r) {
+    auto clean = [](std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) == v.npos; };
+    out.clear();
+    out.append(to_string(r.method)).append(" ").append(r.target).append(" HTTP/1.1\r\nHost: ").append(r.origin.host);
+    if (r.origin.port != (r.origin.tls ? 443 : 80)) out.append(":").append(std::to_string(r.origin.port));
+    out.append("\r\n");
+    bool ok = clean(r.target) && clean(r.origin.host);
+    for (const auto& [k, v] : r.headers) {
+        ok = ok && clean(k) && clean(v) && k.find(':') == std::string::npos;
+        out.append(k).append(": ").append(v).append("\r\n");
+    }
+    // As Beast's prepare_payload: a length for any body, and for the methods
+    // that carry one even when it is empty.
+    if (!r.body.empty() || r.method == http_method::post || r.method == http_method::put ||
+        r.method == http_method::patch)
+        out.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+    out.append("\r\n");
+    return ok;
+}
+
 struct pooled_connection {
-    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) {}
-    pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx)
-        : tcp(ex), tls(std::in_place, ex, ctx) {}
+    // Room for a typical answer from the start: Beast reads what the buffer
+    // has room for, and growing from nothing costs a read per doubling.
+    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) { buffer.reserve(16 * 1024); }
+    pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx) : tcp(ex), tls(std::in_place, ex, ctx) {
+        buffer.reserve(16 * 1024);
+    }
 
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : tcp; }
 
     /// True when the peer has neither closed nor written anything since the
     /// last response: a non-blocking peek must find nothing to read.
+    /// One system call per reuse: MSG_DONTWAIT instead of switching the
+    /// socket's non-blocking mode back and forth (two more).
     bool looks_alive() {
-        auto& sock = lowest().socket();
-        error_code ec;
-        sock.non_blocking(true, ec);
-        if (ec) return false;
         char c;
-        sock.receive(asio::buffer(&c, 1), tcp::socket::message_peek, ec);
-        error_code ignored;
-        sock.non_blocking(false, ignored);
-        return ec == asio::error::would_block || ec == asio::error::try_again;
+        const auto n = ::recv(lowest().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
     beast::tcp_stream tcp;                                   // used when plain
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls; // used when TLS
     beast::flat_buffer buffer;
+    std::string head; ///< the request line and headers of the request being sent; capacity kept
     clock::time_point idle_since{};
     bool reused = false;
 };
@@ -217,9 +228,13 @@ private:
     };
 
     asio::awaitable<http_response> exchange(const http_request* req, detail::clock::time_point deadline) {
-        auto& pool = pools_[key(req->origin)];
+        auto& pool = pool_of(req->origin);
         for (int attempt = 0;; ++attempt) {
-            lease l(this, &pool, co_await acquire(pool, req->origin, deadline));
+            // A request that may be replayed finds out a reused connection
+            // was closed by trying it (see below); one that must not be
+            // replayed, or a replay, pays a system call to look first.
+            const bool look_first = !req->idempotent || attempt > 0;
+            lease l(this, &pool, co_await acquire(pool, req->origin, deadline, look_first));
             auto& c = *l.conn;
             bool reused = c.reused;
             bool sent = false;
@@ -236,7 +251,8 @@ private:
                 co_return resp; // otherwise the lease discards it
             }
             discard(pool, std::move(l.conn));
-            if (ec == asio::error::operation_aborted) throw detail::transport_failure{ec};
+            if (ec == asio::error::operation_aborted || ec == errc::invalid_argument)
+                throw detail::transport_failure{ec};
             // A kept-alive connection the server had already closed: replay
             // once on a fresh one when nothing came back and either the
             // request never left or repeating it is harmless.
@@ -253,16 +269,11 @@ private:
     round_trip(Stream& stream, detail::pooled_connection& c, const http_request& r, detail::clock::time_point deadline,
                http_response& out) {
         namespace http = boost::beast::http;
-        http::request<http::string_body> msg{detail::to_verb(r.method), r.target, 11};
-        bool default_port = r.origin.port == (r.origin.tls ? 443 : 80);
-        msg.set(http::field::host, default_port ? r.origin.host : r.origin.host + ":" + std::to_string(r.origin.port));
-        for (const auto& [k, v] : r.headers) msg.set(k, v);
-        msg.body() = r.body;
-        msg.prepare_payload();
-        msg.keep_alive(true);
-
+        if (!detail::write_head(c.head, r))
+            co_return std::tuple{make_error_code(errc::invalid_argument), false, std::size_t{0}, false};
+        const std::array<asio::const_buffer, 2> out_buffers{asio::buffer(c.head), asio::buffer(r.body)};
         c.lowest().expires_at(deadline);
-        auto [wec, written] = co_await http::async_write(stream, msg, asio::as_tuple(asio::use_awaitable));
+        auto [wec, written] = co_await asio::async_write(stream, out_buffers, asio::as_tuple(asio::use_awaitable));
         (void)written;
         if (wec) co_return std::tuple{wec, false, std::size_t{0}, false};
 
@@ -281,12 +292,13 @@ private:
         co_return std::tuple{error_code{}, true, read, res.keep_alive()};
     }
 
-    asio::awaitable<conn_ptr> acquire(host_pool& pool, const origin& o, detail::clock::time_point deadline) {
+    asio::awaitable<conn_ptr> acquire(host_pool& pool, const origin& o, detail::clock::time_point deadline,
+                                      bool look_first) {
         auto now = detail::clock::now();
         while (!pool.idle.empty()) {
             conn_ptr c = std::move(pool.idle.back());
             pool.idle.pop_back();
-            if (now - c->idle_since < opts_.idle_timeout && c->looks_alive()) {
+            if (now - c->idle_since < opts_.idle_timeout && (!look_first || c->looks_alive())) {
                 c->reused = true;
                 co_return c;
             }
@@ -403,6 +415,15 @@ private:
     transport_options opts_;
     asio::ssl::context ssl_;
     std::map<std::string, host_pool> pools_;
+    origin last_origin_;             ///< a client talks to one origin: skip building the key
+    host_pool* last_pool_ = nullptr; ///< map nodes do not move
+
+    host_pool& pool_of(const origin& o) {
+        if (last_pool_ && o == last_origin_) return *last_pool_;
+        last_pool_ = &pools_[key(o)];
+        last_origin_ = o;
+        return *last_pool_;
+    }
     std::size_t opened_ = 0;
     std::size_t peak_ = 0;
 };
