@@ -484,113 +484,37 @@ private:
         return detail::make_plan<Op>(std::string(u->encoded_target()));
     }
 
+    /// A 2xx answer and the attempts it took (what send() returns).
+    struct answer {
+        http_response response;
+        unsigned attempts = 0;
+    };
+
+    /// Sends a planned request and parses the answer as a Result.
     template <class Result>
     asio::awaitable<Result> run(detail::request_plan plan) {
-        diagnostics diag;
-        if (!plan.ok()) {
-            diag.message = plan.invalid;
-            throw api_error(plan.refusal, std::move(diag));
-        }
-        if (oauth_ && plan.authorize) {
-            std::string none; // named: g++ 12 mishandles temporaries in co_await expressions
-            co_await ensure_token(std::move(none));
-        }
-        http_request req = make_request(plan);
-        bool refreshed_after_401 = false;
-        bool again = false; // a retry waits at the front of its rate-limit class
-        const auto start = std::chrono::steady_clock::now();
-        for (unsigned attempt = 1;; ++attempt) {
-            auto ticket = co_await pacer_.acquire(plan, again);
-            again = true;
-            auto [ec, resp] = co_await transport_.async_send(req, plan.timeout.value_or(opts_.timeout),
-                                                             asio::as_tuple(asio::use_awaitable));
-            ticket.release(ec ? nullptr : &resp);
-            diag.attempts = attempt;
-            if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec); // cancelled
-            if (!ec && resp.status == 401 && oauth_ && plan.authorize && !refreshed_after_401) {
-                // The token may have expired early or been rotated elsewhere:
-                // refresh once (shared with concurrent calls), resend once.
-                refreshed_after_401 = true;
-                auto rejected = std::string(req.header("Authorization")).substr(7);
-                co_await ensure_token(std::move(rejected));
-                req = make_request(plan);
-                continue;
-            }
-            attempt_outcome out;
-            if (!ec) {
-                diag.http_status = resp.status;
-                if (resp.status >= 200 && resp.status < 300) {
-                    try {
-                        co_return detail::result_parser<Result>::parse(resp);
-                    } catch (const jsonapi::conversion_error& e) {
-                        diag.message = std::string("response ") + e.what();
-                        throw api_error(errc::malformed_response, std::move(diag));
-                    }
-                }
-                out.http_status = resp.status;
-                out.ec = errc_from_status(resp.status);
-                out.retry_after = parse_retry_after(resp.header("Retry-After"));
-                diag.errors = jsonapi::parse_errors(resp.body);
-                diag.retry_after = out.retry_after;
-                diag.message.clear();
-            } else {
-                out.ec = ec;
-                diag.http_status = 0;
-                diag.errors.clear();
-                diag.message = ec.message();
-            }
-            auto elapsed =
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-            auto delay =
-                next_retry_delay(plan.retry ? *plan.retry : opts_.retry, out, plan.idempotent, attempt, elapsed, rng_);
-            if (!delay) {
-                if (!plan.idempotent && !is_retryable(out, false) && is_retryable(out, true))
-                    diag.message += std::string(diag.message.empty() ? "" : "; ") +
-                                    "not retried: the request may have been applied and " +
-                                    std::string(plan.operation_id) + " is not idempotent";
-                throw api_error(out.ec, std::move(diag));
-            }
-            // A paced 429 with Retry-After has paused its whole class: the
-            // retry waits for the class, at its front, not for a timer.
-            if (out.http_status == 429 && out.retry_after && pacer_.paces(plan)) continue;
-            co_await sleep(*delay);
+        answer a = co_await send(std::move(plan));
+        try {
+            co_return detail::result_parser<Result>::parse(a.response);
+        } catch (const jsonapi::conversion_error& e) {
+            diagnostics diag;
+            diag.attempts = a.attempts;
+            diag.http_status = a.response.status;
+            diag.message = std::string("response ") + e.what();
+            throw api_error(errc::malformed_response, std::move(diag));
         }
     }
 
-    asio::awaitable<bulk_accepted> run_bulk(detail::bulk_plan plan) {
-        if (!plan.ok()) {
-            diagnostics diag;
-            diag.message = std::move(plan.invalid);
-            throw api_error(errc::invalid_argument, std::move(diag));
-        }
-        bulk_accepted done;
-        const std::size_t n = plan.chunks.size();
-        for (std::size_t c = 0; c < n; ++c) {
-            error_code failed;
-            diagnostics diag;
-            try {
-                co_await run<accepted>(std::move(plan.chunks[c].plan));
-            } catch (const api_error& e) {
-                failed = e.code();
-                diag = e.diagnostics();
-            } catch (const boost::system::system_error& e) { // cancelled
-                failed = e.code();
-                diag.message = e.what();
-            }
-            if (failed) {
-                for (std::size_t k = c; k < n; ++k)
-                    diag.not_accepted.insert(diag.not_accepted.end(), plan.chunks[k].items.begin(),
-                                             plan.chunks[k].items.end());
-                diag.message = std::string(plan.operation_id) + ": request " + std::to_string(c + 1) + " of " +
-                               std::to_string(n) + " failed; " + std::to_string(diag.not_accepted.size()) +
-                               " items not accepted" + (diag.message.empty() ? "" : "; " + diag.message);
-                throw api_error(failed, std::move(diag));
-            }
-            done.requests += 1;
-            done.items += plan.chunks[c].items.size();
-        }
-        co_return done;
-    }
+    // send() and run_bulk() are defined below the class, not in it: not being
+    // inline, their instantiation for klaviyo::client can be left to the one
+    // TU that includes <klaviyo/src.hpp> (KLAVIYO_SEPARATE_COMPILATION), and
+    // with them the pacer, the retries, OAuth and the whole transport.
+
+    /// Pacing, authorization and retries around one request: the first 2xx
+    /// answer, or an api_error. Not a template of the result type.
+    asio::awaitable<answer> send(detail::request_plan plan);
+
+    asio::awaitable<bulk_accepted> run_bulk(detail::bulk_plan plan);
 
     using picklists = std::vector<picklist_item>;
 
@@ -810,6 +734,108 @@ private:
     std::minstd_rand rng_;
     sleep_function sleep_;
 };
+
+template <class Executor, class Transport>
+asio::awaitable<typename basic_client<Executor, Transport>::answer>
+basic_client<Executor, Transport>::send(detail::request_plan plan) {
+    diagnostics diag;
+    if (!plan.ok()) {
+        diag.message = plan.invalid;
+        throw api_error(plan.refusal, std::move(diag));
+    }
+    if (oauth_ && plan.authorize) {
+        std::string none; // named: g++ 12 mishandles temporaries in co_await expressions
+        co_await ensure_token(std::move(none));
+    }
+    http_request req = make_request(plan);
+    bool refreshed_after_401 = false;
+    bool again = false; // a retry waits at the front of its rate-limit class
+    const auto start = std::chrono::steady_clock::now();
+    for (unsigned attempt = 1;; ++attempt) {
+        auto ticket = co_await pacer_.acquire(plan, again);
+        again = true;
+        auto [ec, resp] = co_await transport_.async_send(req, plan.timeout.value_or(opts_.timeout),
+                                                         asio::as_tuple(asio::use_awaitable));
+        ticket.release(ec ? nullptr : &resp);
+        diag.attempts = attempt;
+        if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec); // cancelled
+        if (!ec && resp.status == 401 && oauth_ && plan.authorize && !refreshed_after_401) {
+            // The token may have expired early or been rotated elsewhere:
+            // refresh once (shared with concurrent calls), resend once.
+            refreshed_after_401 = true;
+            auto rejected = std::string(req.header("Authorization")).substr(7);
+            co_await ensure_token(std::move(rejected));
+            req = make_request(plan);
+            continue;
+        }
+        attempt_outcome out;
+        if (!ec) {
+            diag.http_status = resp.status;
+            if (resp.status >= 200 && resp.status < 300) co_return answer{std::move(resp), attempt};
+            out.http_status = resp.status;
+            out.ec = errc_from_status(resp.status);
+            out.retry_after = parse_retry_after(resp.header("Retry-After"));
+            diag.errors = jsonapi::parse_errors(resp.body);
+            diag.retry_after = out.retry_after;
+            diag.message.clear();
+        } else {
+            out.ec = ec;
+            diag.http_status = 0;
+            diag.errors.clear();
+            diag.message = ec.message();
+        }
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        auto delay =
+            next_retry_delay(plan.retry ? *plan.retry : opts_.retry, out, plan.idempotent, attempt, elapsed, rng_);
+        if (!delay) {
+            if (!plan.idempotent && !is_retryable(out, false) && is_retryable(out, true))
+                diag.message += std::string(diag.message.empty() ? "" : "; ") +
+                                "not retried: the request may have been applied and " + std::string(plan.operation_id) +
+                                " is not idempotent";
+            throw api_error(out.ec, std::move(diag));
+        }
+        // A paced 429 with Retry-After has paused its whole class: the
+        // retry waits for the class, at its front, not for a timer.
+        if (out.http_status == 429 && out.retry_after && pacer_.paces(plan)) continue;
+        co_await sleep(*delay);
+    }
+}
+
+template <class Executor, class Transport>
+asio::awaitable<bulk_accepted> basic_client<Executor, Transport>::run_bulk(detail::bulk_plan plan) {
+    if (!plan.ok()) {
+        diagnostics diag;
+        diag.message = std::move(plan.invalid);
+        throw api_error(errc::invalid_argument, std::move(diag));
+    }
+    bulk_accepted done;
+    const std::size_t n = plan.chunks.size();
+    for (std::size_t c = 0; c < n; ++c) {
+        error_code failed;
+        diagnostics diag;
+        try {
+            co_await run<accepted>(std::move(plan.chunks[c].plan));
+        } catch (const api_error& e) {
+            failed = e.code();
+            diag = e.diagnostics();
+        } catch (const boost::system::system_error& e) { // cancelled
+            failed = e.code();
+            diag.message = e.what();
+        }
+        if (failed) {
+            for (std::size_t k = c; k < n; ++k)
+                diag.not_accepted.insert(diag.not_accepted.end(), plan.chunks[k].items.begin(),
+                                         plan.chunks[k].items.end());
+            diag.message = std::string(plan.operation_id) + ": request " + std::to_string(c + 1) + " of " +
+                           std::to_string(n) + " failed; " + std::to_string(diag.not_accepted.size()) +
+                           " items not accepted" + (diag.message.empty() ? "" : "; " + diag.message);
+            throw api_error(failed, std::move(diag));
+        }
+        done.requests += 1;
+        done.items += plan.chunks[c].items.size();
+    }
+    co_return done;
+}
 
 } // namespace klaviyo
 

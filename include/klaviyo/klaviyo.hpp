@@ -35,4 +35,14 @@ namespace klaviyo {
 /// The client most programs want: any executor, HTTPS through Beast.
 using client = basic_client<asio::any_io_executor, beast_transport<asio::any_io_executor>>;
 
+#ifdef KLAVIYO_SEPARATE_COMPILATION
+// Separate compilation: the request path of klaviyo::client (pacing,
+// retries, OAuth, the transport) is compiled once, in the TU that includes
+// <klaviyo/src.hpp>; every other TU only instantiates the typed calls it
+// makes. Define the macro for every TU of the program (meson:
+// klaviyo_separate_dep does).
+extern template class beast_transport<asio::any_io_executor>;
+extern template class basic_client<asio::any_io_executor, beast_transport<asio::any_io_executor>>;
+#endif
+
 } // namespace klaviyo

@@ -15,9 +15,10 @@
 
 namespace klaviyo::jsonapi {
 
-/// A JSON:API resource object with typed attributes. `raw` keeps the whole
-/// object as received, so fields the typed model does not know (yet) still
-/// reach the caller.
+/// A JSON:API resource object with typed attributes. `raw` keeps the object
+/// as received but for `relationships` and `links`, which move to their own
+/// members: fields the typed model does not know (yet) still reach the
+/// caller, and nothing is held twice.
 template <class Attributes>
 struct resource {
     std::string type;
@@ -124,6 +125,8 @@ resource<Attributes> parse_resource(const json::value& v, std::string_view path 
     r.relationships = detail::object_member(o, "relationships");
     r.links = detail::object_member(o, "links");
     r.raw = o;
+    r.raw.erase("relationships");
+    r.raw.erase("links");
     return r;
 }
 
@@ -138,8 +141,10 @@ resource<Attributes> parse_resource(json::value&& v, std::string_view path = "da
     r.id = detail::string_member(o, "id");
     if (const auto* a = o.if_contains("attributes"); a && !a->is_null())
         from_json(*a, r.attributes, detail::join_path(path, "attributes"));
-    r.relationships = detail::object_member(o, "relationships");
-    r.links = detail::object_member(o, "links");
+    r.relationships = detail::take_object(o, "relationships");
+    r.links = detail::take_object(o, "links");
+    o.erase("relationships");
+    o.erase("links");
     r.raw = std::move(o);
     return r;
 }

@@ -85,10 +85,11 @@ inline bool write_head(std::string& out, const http_request& r) {
 
 struct pooled_connection {
     // Room for a typical answer from the start: Beast reads what the buffer
-    // has room for, and growing from nothing costs a read per doubling.
-    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) { buffer.reserve(16 * 1024); }
+    // has room for, and growing from nothing costs a read per doubling. A
+    // single resource fits; a page of 100 profiles grows it once.
+    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) { buffer.reserve(4096); }
     pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx) : tcp(ex), tls(std::in_place, ex, ctx) {
-        buffer.reserve(16 * 1024);
+        buffer.reserve(4096);
     }
 
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : tcp; }
@@ -133,7 +134,7 @@ public:
         else if (!opts_.ca_file.empty())
             ssl_.load_verify_file(opts_.ca_file);
         else
-            ssl_.set_default_verify_paths();
+            system_trust_pending_ = true; // loaded on the first TLS connection: it costs ~60 ms of CPU
         ssl_.set_verify_mode(opts_.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
     }
 
@@ -227,42 +228,9 @@ private:
         }
     };
 
-    asio::awaitable<http_response> exchange(const http_request* req, detail::clock::time_point deadline) {
-        auto& pool = pool_of(req->origin);
-        for (int attempt = 0;; ++attempt) {
-            // A request that may be replayed finds out a reused connection
-            // was closed by trying it (see below); one that must not be
-            // replayed, or a replay, pays a system call to look first.
-            const bool look_first = !req->idempotent || attempt > 0;
-            lease l(this, &pool, co_await acquire(pool, req->origin, deadline, look_first));
-            auto& c = *l.conn;
-            bool reused = c.reused;
-            bool sent = false;
-            std::size_t received = 0;
-            error_code ec;
-            http_response resp;
-            bool keep_alive = false;
-            if (c.tls)
-                std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c.tls, c, *req, deadline, resp);
-            else
-                std::tie(ec, sent, received, keep_alive) = co_await round_trip(c.tcp, c, *req, deadline, resp);
-            if (!ec) {
-                if (keep_alive) release(pool, std::move(l.conn));
-                co_return resp; // otherwise the lease discards it
-            }
-            discard(pool, std::move(l.conn));
-            if (ec == asio::error::operation_aborted || ec == errc::invalid_argument)
-                throw detail::transport_failure{ec};
-            // A kept-alive connection the server had already closed: replay
-            // once on a fresh one when nothing came back and either the
-            // request never left or repeating it is harmless.
-            if (reused && attempt == 0 && received == 0 && ec != boost::beast::error::timeout &&
-                (!sent || req->idempotent))
-                continue;
-            throw detail::transport_failure{
-                classify(ec, make_error_code(sent ? errc::connection_lost : errc::connect_failed))};
-        }
-    }
+    /// One request on a pooled connection. Defined below the class, not in
+    /// it, so that <klaviyo/src.hpp> can compile it once (see client.hpp).
+    asio::awaitable<http_response> exchange(const http_request* req, detail::clock::time_point deadline);
 
     template <class Stream>
     asio::awaitable<std::tuple<error_code, bool, std::size_t, bool>>
@@ -357,6 +325,10 @@ private:
         guard.cancel();
         if (rec) throw detail::transport_failure{make_error_code(expired ? errc::timeout : errc::connect_failed)};
 
+        if (o.tls && system_trust_pending_) {
+            ssl_.set_default_verify_paths();
+            system_trust_pending_ = false;
+        }
         auto c = o.tls ? std::make_unique<detail::pooled_connection>(ex, ssl_)
                        : std::make_unique<detail::pooled_connection>(ex);
         auto& tcp = c->lowest();
@@ -424,8 +396,46 @@ private:
         last_origin_ = o;
         return *last_pool_;
     }
+    bool system_trust_pending_ = false; ///< the system CA store is yet to be loaded
     std::size_t opened_ = 0;
     std::size_t peak_ = 0;
 };
+
+template <class Executor>
+asio::awaitable<http_response> beast_transport<Executor>::exchange(const http_request* req,
+                                                                   detail::clock::time_point deadline) {
+    auto& pool = pool_of(req->origin);
+    for (int attempt = 0;; ++attempt) {
+        // A request that may be replayed finds out a reused connection
+        // was closed by trying it (see below); one that must not be
+        // replayed, or a replay, pays a system call to look first.
+        const bool look_first = !req->idempotent || attempt > 0;
+        lease l(this, &pool, co_await acquire(pool, req->origin, deadline, look_first));
+        auto& c = *l.conn;
+        bool reused = c.reused;
+        bool sent = false;
+        std::size_t received = 0;
+        error_code ec;
+        http_response resp;
+        bool keep_alive = false;
+        if (c.tls)
+            std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c.tls, c, *req, deadline, resp);
+        else
+            std::tie(ec, sent, received, keep_alive) = co_await round_trip(c.tcp, c, *req, deadline, resp);
+        if (!ec) {
+            if (keep_alive) release(pool, std::move(l.conn));
+            co_return resp; // otherwise the lease discards it
+        }
+        discard(pool, std::move(l.conn));
+        if (ec == asio::error::operation_aborted || ec == errc::invalid_argument) throw detail::transport_failure{ec};
+        // A kept-alive connection the server had already closed: replay
+        // once on a fresh one when nothing came back and either the
+        // request never left or repeating it is harmless.
+        if (reused && attempt == 0 && received == 0 && ec != boost::beast::error::timeout && (!sent || req->idempotent))
+            continue;
+        throw detail::transport_failure{
+            classify(ec, make_error_code(sent ? errc::connection_lost : errc::connect_failed))};
+    }
+}
 
 } // namespace klaviyo
