@@ -114,24 +114,9 @@ inline json::value parse_body(std::string_view body) {
 
 } // namespace detail
 
-template <class Attributes>
-resource<Attributes> parse_resource(const json::value& v, std::string_view path = "data") {
-    const auto& o = detail::as_object(v, path);
-    resource<Attributes> r;
-    r.type = detail::string_member(o, "type");
-    r.id = detail::string_member(o, "id");
-    if (const auto* a = o.if_contains("attributes"); a && !a->is_null())
-        from_json(*a, r.attributes, detail::join_path(path, "attributes"));
-    r.relationships = detail::object_member(o, "relationships");
-    r.links = detail::object_member(o, "links");
-    r.raw = o;
-    r.raw.erase("relationships");
-    r.raw.erase("links");
-    return r;
-}
-
-/// Same, taking the parsed resource over: `raw` becomes it instead of a
-/// deep copy of it (half the cost of parsing a profile).
+/// Parses one resource object, taking it over: `raw` becomes it instead of
+/// a deep copy of it (half the cost of parsing a profile). Throws
+/// conversion_error naming `path`.
 template <class Attributes>
 resource<Attributes> parse_resource(json::value&& v, std::string_view path = "data") {
     detail::as_object(v, path);
@@ -147,6 +132,12 @@ resource<Attributes> parse_resource(json::value&& v, std::string_view path = "da
     o.erase("links");
     r.raw = std::move(o);
     return r;
+}
+
+/// The same for a resource the caller keeps: parses a copy.
+template <class Attributes>
+resource<Attributes> parse_resource(const json::value& v, std::string_view path = "data") {
+    return parse_resource<Attributes>(json::value(v), path);
 }
 
 /// Parses a single-resource document. Throws conversion_error.

@@ -87,9 +87,9 @@ struct pooled_connection {
     // Room for a typical answer from the start: Beast reads what the buffer
     // has room for, and growing from nothing costs a read per doubling. A
     // single resource fits; a page of 100 profiles grows it once.
-    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) { buffer.reserve(4096); }
+    explicit pooled_connection(const asio::any_io_executor& ex) : tcp(ex) { buffer.reserve(2048); }
     pooled_connection(const asio::any_io_executor& ex, asio::ssl::context& ctx) : tcp(ex), tls(std::in_place, ex, ctx) {
-        buffer.reserve(4096);
+        buffer.reserve(2048);
     }
 
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : tcp; }
