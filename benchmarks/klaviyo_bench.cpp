@@ -61,6 +61,15 @@ klaviyo::new_event bench_event(std::size_t i, std::size_t profiles) {
     return e;
 }
 
+/// Runs one coroutine to its end on `ioc`; rethrows what it threw.
+template <class F>
+void run_to_end(asio::io_context& ioc, F body) {
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, std::move(body), [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure) std::rethrow_exception(failure);
+}
+
 int throughput(const std::string& base, const std::string& key, const std::string& id, std::size_t conns,
                std::size_t requests) {
     asio::io_context ioc(1);
@@ -96,22 +105,16 @@ int paginate(const std::string& base, const std::string& key) {
     asio::io_context ioc(1);
     klaviyo::client client(ioc.get_executor(), klaviyo::api_key(key), options_for(base));
     std::size_t items = 0, pages = 0;
-    std::exception_ptr failure;
     auto start = clock_type::now();
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            klaviyo::list_options lo;
-            lo.page_size = 100; // the maximum of get_profiles
-            auto gen = client.pages<klaviyo::profile>(std::move(lo));
-            while (auto page = co_await gen.async_resume(asio::use_awaitable)) {
-                ++pages;
-                items += page->data.size();
-            }
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) std::rethrow_exception(failure);
+    run_to_end(ioc, [&]() -> asio::awaitable<void> {
+        klaviyo::list_options lo;
+        lo.page_size = 100; // the maximum of get_profiles
+        auto gen = client.pages<klaviyo::profile>(std::move(lo));
+        while (auto page = co_await gen.async_resume(asio::use_awaitable)) {
+            ++pages;
+            items += page->data.size();
+        }
+    });
     std::cout << json::serialize(json::object{{"profiles", items}, {"pages", pages}, {"wall_s", seconds_since(start)}})
               << std::endl;
     return 0;
@@ -161,18 +164,12 @@ int bulk(const std::string& base, const std::string& key, std::size_t n, double 
     std::vector<klaviyo::new_event> events;
     events.reserve(n);
     for (std::size_t i = 0; i < n; ++i) events.push_back(bench_event(i, 1000));
-    std::exception_ptr failure;
     std::size_t accepted = 0;
     auto start = clock_type::now();
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            auto done = co_await client.async_bulk_create_events(std::move(events));
-            accepted = done.requests;
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) std::rethrow_exception(failure);
+    run_to_end(ioc, [&]() -> asio::awaitable<void> {
+        auto done = co_await client.async_bulk_create_events(std::move(events));
+        accepted = done.requests;
+    });
     std::cout << json::serialize(json::object{{"events", n}, {"requests", accepted}, {"wall_s", seconds_since(start)}})
               << std::endl;
     return 0;

@@ -18,7 +18,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <charconv>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
@@ -32,9 +31,7 @@ class pacer {
 
     /// A rate-limit class: one endpoint (operation) at one limit.
     struct rate_class {
-        rate_class(const Executor& ex, std::string_view op, rate_limit r, const pacing_options& o)
-            : operation_id(op), queue(r, o), wake(ex) {}
-        std::string_view operation_id;
+        rate_class(const Executor& ex, rate_limit r, const pacing_options& o) : queue(r, o), wake(ex) {}
         pacing_queue queue;
         asio::steady_timer wake;
         rate_window_state::time_point wake_at = rate_window_state::time_point::max();
@@ -85,8 +82,8 @@ public:
             if (r && r->status == 429) {
                 if (auto ra = parse_retry_after(r->header("Retry-After"))) st.pause_until(now + *ra);
             } else if (r) {
-                auto remaining = parse_count(r->header("RateLimit-Remaining"));
-                auto reset = parse_count(r->header("RateLimit-Reset"));
+                auto remaining = parse_header_count(r->header("RateLimit-Remaining"));
+                auto reset = parse_header_count(r->header("RateLimit-Reset"));
                 if (remaining && reset) st.observe(now, *remaining, std::chrono::seconds(*reset));
             }
             pacer::pump(*c);
@@ -142,19 +139,10 @@ public:
     }
 
 private:
-    static std::optional<unsigned> parse_count(std::string_view v) noexcept {
-        unsigned n = 0;
-        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (ec != std::errc() || p == v.data()) return std::nullopt;
-        return n;
-    }
-
     rate_class& class_of(const request_plan& plan) {
         class_key k{plan.operation_id, plan.rate};
         auto it = classes_.find(k);
-        if (it == classes_.end())
-            it = classes_.emplace(k, std::make_unique<rate_class>(ex_, plan.operation_id, plan.rate, opts_)).first;
+        if (it == classes_.end()) it = classes_.emplace(k, std::make_unique<rate_class>(ex_, plan.rate, opts_)).first;
         return *it->second;
     }
 

@@ -107,17 +107,18 @@ private:
         return std::chrono::duration_cast<duration>(std::chrono::duration<double>(len) / scale);
     }
 
-    std::size_t count_since(time_point from) const {
-        auto first = std::upper_bound(done_.begin(), done_.end(), from);
-        return static_cast<std::size_t>(done_.end() - first);
+    /// The first counted call that ended after `from`.
+    std::deque<time_point>::const_iterator first_after(time_point from) const {
+        return std::upper_bound(done_.begin(), done_.end(), from);
     }
+    std::size_t count_since(time_point from) const { return static_cast<std::size_t>(done_.end() - first_after(from)); }
 
     /// When the window of `limit` calls per `len` has room for one more.
     time_point window_opens(time_point now, unsigned limit, duration len) const {
         if (limit == 0) return now; // no such window
         if (in_flight_ >= limit) return time_point::max();
-        auto first = std::upper_bound(done_.begin(), done_.end(), now - len);
-        const std::size_t in_window = static_cast<std::size_t>(done_.end() - first);
+        auto first = first_after(now - len);
+        const std::size_t in_window = static_cast<std::size_t>(done_.cend() - first);
         if (in_flight_ + in_window < limit) return now;
         // The window has room once enough of its calls have aged out of it.
         const std::size_t must_leave = in_flight_ + in_window - limit + 1;

@@ -80,18 +80,26 @@ std::optional<std::chrono::milliseconds> next_retry_delay(const retry_options& r
     return delay;
 }
 
-/// Parses a Retry-After value given in seconds (Klaviyo sends whole seconds;
-/// the HTTP-date form is not used by Klaviyo and is ignored).
-inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) noexcept {
+/// A header value that is a plain decimal count (Retry-After seconds,
+/// RateLimit-Remaining, RateLimit-Reset); empty for anything else.
+inline std::optional<unsigned> parse_header_count(std::string_view v) noexcept {
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
     if (v.empty() || v.size() > 9) return std::nullopt;
-    long n = 0;
+    unsigned n = 0;
     for (char c : v) {
         if (c < '0' || c > '9') return std::nullopt;
-        n = n * 10 + (c - '0');
+        n = n * 10 + static_cast<unsigned>(c - '0');
     }
-    return std::chrono::seconds(n);
+    return n;
+}
+
+/// Parses a Retry-After value given in seconds (Klaviyo sends whole seconds;
+/// the HTTP-date form is not used by Klaviyo and is ignored).
+inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) noexcept {
+    auto n = parse_header_count(v);
+    if (!n) return std::nullopt;
+    return std::chrono::seconds(*n);
 }
 
 } // namespace klaviyo

@@ -14,7 +14,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -40,6 +40,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <sys/socket.h>
@@ -58,7 +59,6 @@ struct transport_failure {
     error_code ec;
 };
 
-/// One kept-alive connection, plain or TLS.
 /// Writes the request line and headers into `out` (its capacity is reused
 /// from request to request). A fixed-format request needs none of a general
 /// serializer's machinery, which cost more than parsing the answer. False if
@@ -83,6 +83,7 @@ inline bool write_head(std::string& out, const http_request& r) {
     return ok;
 }
 
+/// One kept-alive connection, plain or TLS.
 struct pooled_connection {
     // Room for a typical answer from the start: Beast reads what the buffer
     // has room for, and growing from nothing costs a read per doubling. A
@@ -147,7 +148,7 @@ public:
     std::size_t connections_opened() const noexcept { return opened_; }
     /// Connections open now to `o`, busy or idle.
     std::size_t open_connections(const origin& o) const {
-        auto it = pools_.find(key(o));
+        auto it = pools_.find(o);
         return it == pools_.end() ? 0 : it->second.open;
     }
     /// Most connections ever open at once to one origin.
@@ -203,9 +204,12 @@ private:
         std::deque<waiter*> waiters;
     };
 
-    static std::string key(const origin& o) {
-        return (o.tls ? "https://" : "http://") + o.host + ":" + std::to_string(o.port);
-    }
+    /// Orders pools by origin: no key string to build for each request.
+    struct origin_less {
+        bool operator()(const origin& a, const origin& b) const noexcept {
+            return std::tie(a.tls, a.port, a.host) < std::tie(b.tls, b.port, b.host);
+        }
+    };
 
     static error_code classify(error_code ec, error_code otherwise) {
         if (ec == boost::beast::error::timeout) return make_error_code(errc::timeout);
@@ -386,16 +390,7 @@ private:
     executor_type ex_;
     transport_options opts_;
     asio::ssl::context ssl_;
-    std::map<std::string, host_pool> pools_;
-    origin last_origin_;             ///< a client talks to one origin: skip building the key
-    host_pool* last_pool_ = nullptr; ///< map nodes do not move
-
-    host_pool& pool_of(const origin& o) {
-        if (last_pool_ && o == last_origin_) return *last_pool_;
-        last_pool_ = &pools_[key(o)];
-        last_origin_ = o;
-        return *last_pool_;
-    }
+    std::map<origin, host_pool, origin_less> pools_;
     bool system_trust_pending_ = false; ///< the system CA store is yet to be loaded
     std::size_t opened_ = 0;
     std::size_t peak_ = 0;
@@ -404,7 +399,7 @@ private:
 template <class Executor>
 asio::awaitable<http_response> beast_transport<Executor>::exchange(const http_request* req,
                                                                    detail::clock::time_point deadline) {
-    auto& pool = pool_of(req->origin);
+    auto& pool = pools_[req->origin];
     for (int attempt = 0;; ++attempt) {
         // A request that may be replayed finds out a reused connection
         // was closed by trying it (see below); one that must not be
