@@ -9,10 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
-ninja -C "$build" tests/sandbox/klaviyo-sandbox >/dev/null
+ninja -C "$build" sandbox/klaviyo-sandbox >/dev/null
 
 log=$(mktemp)
-"$build/tests/sandbox/klaviyo-sandbox" --port 0 --rate-limits off --api-key pk_bench --profiles 1 >"$log" &
+"$build/sandbox/klaviyo-sandbox" --port 0 --rate-limits off --api-key pk_bench --profiles 1 >"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 50); do grep -q listening "$log" && break; sleep 0.1; done

@@ -1,8 +1,8 @@
 // The examples' stand-in for Klaviyo when no API key is given: the sandbox
-// from tests/sandbox, in this process, on a loopback port.
+// (sandbox/, linked as sandbox_dep), in this process, on a loopback port.
 #pragma once
 
-#include "../tests/sandbox/server.hpp"
+#include <sandbox/server.hpp>
 
 #include <memory>
 #include <string>

@@ -1,7 +1,7 @@
 // A sandbox in this process and a client pointed at it.
 #pragma once
 
-#include "../sandbox/server.hpp"
+#include <sandbox/server.hpp>
 
 #include <klaviyo/klaviyo.hpp>
 

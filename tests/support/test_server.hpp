@@ -2,7 +2,7 @@
 // connections and requests, and can misbehave on purpose.
 #pragma once
 
-#include "self_signed.hpp"
+#include <sandbox/self_signed.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -43,7 +43,7 @@ public:
     explicit test_server(server_options o = {})
         : opts_(o), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
         if (o.tls) {
-            cert_ = make_self_signed();
+            cert_ = sandbox::make_self_signed();
             ssl_.use_certificate_chain(asio::buffer(cert_.cert_pem));
             ssl_.use_private_key(asio::buffer(cert_.key_pem), asio::ssl::context::pem);
         }
@@ -130,7 +130,7 @@ private:
     asio::io_context ioc_;
     asio::ssl::context ssl_;
     asio::ip::tcp::acceptor acceptor_;
-    certificate cert_;
+    sandbox::certificate cert_;
     std::thread thread_;
 };
 

@@ -1,9 +1,9 @@
 // OAuth: PKCE, the authorize URL and the redirect check, the token
 // endpoint's requests byte for byte, refresh before expiry and after a 401
 // (once), and errors that never carry a secret.
+#include "mock_client.hpp"
+
 #include <klaviyo/auth/oauth.hpp>
-#include <klaviyo/client.hpp>
-#include <klaviyo/transport/mock.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,7 +17,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-using mock_client = basic_client<asio::any_io_executor, mock_transport<>>;
+using ktest::mock_client;
 
 constexpr const char* secret = "TESTSECRET-client-secret";
 

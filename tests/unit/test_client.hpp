@@ -1,8 +1,7 @@
 // Shared fixture: a client over the mock transport, with recorded sleeps.
 #pragma once
 
-#include <klaviyo/client.hpp>
-#include <klaviyo/transport/mock.hpp>
+#include "mock_client.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -13,8 +12,6 @@
 namespace ktest {
 
 inline constexpr const char* test_key = "pk_TESTSECRET_do_not_log_0123456789";
-
-using mock_client = klaviyo::basic_client<boost::asio::any_io_executor, klaviyo::mock_transport<>>;
 
 struct fixture {
     boost::asio::io_context ioc;

@@ -1,12 +1,10 @@
-// klaviyo-sandbox: a local Klaviyo look-alike on loopback.
-//
-// It speaks the wire format of the 2026-07-15 spec: auth, revision, content
-// negotiation, JSON:API documents and errors, cursor pagination, per-operation
-// rate limits (burst and steady windows, shrunk by time_scale), and injected
-// faults. A test bed, not a product: everything lives in memory.
+// The sandbox server behind sandbox::server (include/sandbox/server.hpp):
+// routes, authentication, revision and content checks, rate-limit windows,
+// faults, the request log and the HTTP sessions. Included by server.cpp only.
 #pragma once
 
-#include "../support/self_signed.hpp"
+#include <sandbox/self_signed.hpp>
+#include <sandbox/server.hpp>
 #include "oauth.hpp"
 #include "profiles.hpp"
 #include "resources.hpp"
@@ -53,30 +51,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
-struct options {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 0;
-    bool tls = false;
-    std::string ca_out{};                            ///< where to write the generated certificate (PEM)
-    std::vector<std::string> api_keys{"pk_sandbox"}; ///< accepted private keys
-    std::string request_log{};                       ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
-    bool rate_limits = true;
-    double time_scale = 1.0; ///< F > 1 shrinks the windows F times
-    std::string faults{};    ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
-    unsigned seed = 1;
-    std::size_t profiles = 0; ///< preload this many
-    std::size_t events = 0;   ///< and this many events
-    oauth_options oauth{};    ///< the one OAuth app the sandbox knows
-};
-
 /// Burst (per second) and steady (per minute) limits of one operation.
 struct limits {
     unsigned burst, steady, daily = 0;
-};
-
-/// The requests per operation, for tests that count what reached the server.
-struct counters {
-    std::atomic<std::size_t> requests{0}, throttled{0}, connections{0}, faults{0};
 };
 
 struct fault_spec {
@@ -104,9 +81,9 @@ struct fault_spec {
     }
 };
 
-class server {
+class server::impl {
 public:
-    explicit server(options o)
+    explicit impl(options o)
         : opts_(std::move(o)), ssl_(asio::ssl::context::tls_server), acceptor_(ioc_), store_(opts_.seed),
           world_rng_(opts_.seed + 1), world_(store_, world_rng_), rng_(opts_.seed),
           faults_(fault_spec::parse(opts_.faults)) {
@@ -114,7 +91,7 @@ public:
         if (!addr.is_loopback()) throw std::invalid_argument("the sandbox binds loopback addresses only");
         if (opts_.time_scale <= 0) throw std::invalid_argument("time_scale must be positive");
         if (opts_.tls) {
-            cert_ = ktest::make_self_signed();
+            cert_ = make_self_signed();
             ssl_.use_certificate_chain(asio::buffer(cert_.cert_pem));
             ssl_.use_private_key(asio::buffer(cert_.key_pem), asio::ssl::context::pem);
             if (!opts_.ca_out.empty()) std::ofstream(opts_.ca_out) << cert_.cert_pem;
@@ -135,7 +112,7 @@ public:
         asio::co_spawn(ioc_, accept_loop(), asio::detached);
     }
 
-    ~server() { stop(); }
+    ~impl() { stop(); }
 
     const std::string& base_url() const noexcept { return base_url_; }
     const std::string& ca_pem() const noexcept { return cert_.cert_pem; }
@@ -162,7 +139,6 @@ public:
         asio::post(ioc_, [&] { p.set_value(f()); });
         return p.get_future().get();
     }
-    asio::io_context& context() noexcept { return ioc_; }
 
     /// Serves on the calling thread until stop().
     void run() { ioc_.run(); }
@@ -191,7 +167,7 @@ private:
 
     struct route {
         std::string_view method, pattern, operation_id;
-        std::function<reply(server&, const request_view&, const std::string& id)> handle;
+        std::function<reply(impl&, const request_view&, const std::string& id)> handle;
         /// A slower class some options trigger (profile_count, include lists, predictive analytics).
         std::function<std::optional<limits>(const request_view&)> slower = nullptr;
     };
@@ -207,109 +183,109 @@ private:
         using I = const std::string&;
         static const std::vector<route> table = {
             // profiles
-            {"GET", "/api/profiles", "get_profiles", [](server& s, R r, I) { return s.store_.get_profiles(r); },
+            {"GET", "/api/profiles", "get_profiles", [](impl& s, R r, I) { return s.store_.get_profiles(r); },
              [](R r) {
                  return when_param_has(r, "additional-fields[profile]", "predictive_analytics", {10, 150});
              }},
-            {"POST", "/api/profiles", "create_profile", [](server& s, R r, I) { return s.store_.create_profile(r); }},
+            {"POST", "/api/profiles", "create_profile", [](impl& s, R r, I) { return s.store_.create_profile(r); }},
             {"GET", "/api/profiles/{id}", "get_profile",
-             [](server& s, R r, I id) { return s.world_.with_profile_lists(s.store_.get_profile(r, id), r, id); },
+             [](impl& s, R r, I id) { return s.world_.with_profile_lists(s.store_.get_profile(r, id), r, id); },
              [](R r) {
                  auto lists = when_param_has(r, "include", "lists", {1, 15});
                  return lists ? lists : when_param_has(r, "include", "segments", {1, 15});
              }},
             {"PATCH", "/api/profiles/{id}", "update_profile",
-             [](server& s, R r, I id) { return s.store_.update_profile(r, id); }},
+             [](impl& s, R r, I id) { return s.store_.update_profile(r, id); }},
             {"POST", "/api/profile-import", "create_or_update_profile",
-             [](server& s, R r, I) { return s.store_.import_profile(r); }},
+             [](impl& s, R r, I) { return s.store_.import_profile(r); }},
             // accounts
-            {"GET", "/api/accounts", "get_accounts", [](server& s, R r, I) { return s.world_.get_accounts(r); }},
+            {"GET", "/api/accounts", "get_accounts", [](impl& s, R r, I) { return s.world_.get_accounts(r); }},
             {"GET", "/api/accounts/{id}", "get_account",
-             [](server& s, R r, I id) { return s.world_.get_account(r, id); }},
+             [](impl& s, R r, I id) { return s.world_.get_account(r, id); }},
             // lists
             {"GET", "/api/lists", "get_lists",
-             [](server& s, R r, I) { return s.world_.list(s.world_.lists(), "get_lists", r); }},
+             [](impl& s, R r, I) { return s.world_.list(s.world_.lists(), "get_lists", r); }},
             {"POST", "/api/lists", "create_list",
-             [](server& s, R r, I) { return s.world_.create(s.world_.lists(), "create_list", r); }},
+             [](impl& s, R r, I) { return s.world_.create(s.world_.lists(), "create_list", r); }},
             {"GET", "/api/lists/{id}", "get_list",
-             [](server& s, R r, I id) { return s.world_.get(s.world_.lists(), "get_list", r, id); },
+             [](impl& s, R r, I id) { return s.world_.get(s.world_.lists(), "get_list", r, id); },
              [](R r) {
                  return when_param_has(r, "additional-fields[list]", "profile_count", {1, 15});
              }},
             {"PATCH", "/api/lists/{id}", "update_list",
-             [](server& s, R r, I id) { return s.world_.update(s.world_.lists(), "update_list", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.update(s.world_.lists(), "update_list", r, id); }},
             {"DELETE", "/api/lists/{id}", "delete_list",
-             [](server& s, R r, I id) { return s.world_.remove(s.world_.lists(), "delete_list", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.remove(s.world_.lists(), "delete_list", r, id); }},
             {"GET", "/api/lists/{id}/profiles", "get_profiles_for_list",
-             [](server& s, R r, I id) { return s.world_.list_profiles(r, id); },
+             [](impl& s, R r, I id) { return s.world_.list_profiles(r, id); },
              [](R r) {
                  return when_param_has(r, "additional-fields[profile]", "predictive_analytics", {10, 150});
              }},
             {"POST", "/api/lists/{id}/relationships/profiles", "add_profiles_to_list",
-             [](server& s, R r, I id) { return s.world_.change_membership(r, id, true); }},
+             [](impl& s, R r, I id) { return s.world_.change_membership(r, id, true); }},
             {"DELETE", "/api/lists/{id}/relationships/profiles", "remove_profiles_from_list",
-             [](server& s, R r, I id) { return s.world_.change_membership(r, id, false); }},
+             [](impl& s, R r, I id) { return s.world_.change_membership(r, id, false); }},
             // segments
             {"GET", "/api/segments", "get_segments",
-             [](server& s, R r, I) { return s.world_.list(s.world_.segments(), "get_segments", r); }},
+             [](impl& s, R r, I) { return s.world_.list(s.world_.segments(), "get_segments", r); }},
             {"POST", "/api/segments", "create_segment",
-             [](server& s, R r, I) { return s.world_.create(s.world_.segments(), "create_segment", r); }},
+             [](impl& s, R r, I) { return s.world_.create(s.world_.segments(), "create_segment", r); }},
             {"GET", "/api/segments/{id}", "get_segment",
-             [](server& s, R r, I id) { return s.world_.get(s.world_.segments(), "get_segment", r, id); },
+             [](impl& s, R r, I id) { return s.world_.get(s.world_.segments(), "get_segment", r, id); },
              [](R r) {
                  return when_param_has(r, "additional-fields[segment]", "profile_count", {1, 15});
              }},
             {"PATCH", "/api/segments/{id}", "update_segment",
-             [](server& s, R r, I id) { return s.world_.update(s.world_.segments(), "update_segment", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.update(s.world_.segments(), "update_segment", r, id); }},
             {"DELETE", "/api/segments/{id}", "delete_segment",
-             [](server& s, R r, I id) { return s.world_.remove(s.world_.segments(), "delete_segment", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.remove(s.world_.segments(), "delete_segment", r, id); }},
             // templates
             {"GET", "/api/templates", "get_templates",
-             [](server& s, R r, I) { return s.world_.list(s.world_.templates(), "get_templates", r); }},
+             [](impl& s, R r, I) { return s.world_.list(s.world_.templates(), "get_templates", r); }},
             {"POST", "/api/templates", "create_template",
-             [](server& s, R r, I) { return s.world_.create(s.world_.templates(), "create_template", r); }},
+             [](impl& s, R r, I) { return s.world_.create(s.world_.templates(), "create_template", r); }},
             {"GET", "/api/templates/{id}", "get_template",
-             [](server& s, R r, I id) { return s.world_.get(s.world_.templates(), "get_template", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.get(s.world_.templates(), "get_template", r, id); }},
             {"PATCH", "/api/templates/{id}", "update_template",
-             [](server& s, R r, I id) { return s.world_.update(s.world_.templates(), "update_template", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.update(s.world_.templates(), "update_template", r, id); }},
             {"DELETE", "/api/templates/{id}", "delete_template",
-             [](server& s, R r, I id) { return s.world_.remove(s.world_.templates(), "delete_template", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.remove(s.world_.templates(), "delete_template", r, id); }},
             // campaigns
-            {"GET", "/api/campaigns", "get_campaigns", [](server& s, R r, I) { return s.world_.list_campaigns(r); }},
+            {"GET", "/api/campaigns", "get_campaigns", [](impl& s, R r, I) { return s.world_.list_campaigns(r); }},
             {"POST", "/api/campaigns", "create_campaign",
-             [](server& s, R r, I) { return s.world_.create_campaign(r); }},
+             [](impl& s, R r, I) { return s.world_.create_campaign(r); }},
             {"GET", "/api/campaigns/{id}", "get_campaign",
-             [](server& s, R r, I id) { return s.world_.get_campaign(r, id); }},
+             [](impl& s, R r, I id) { return s.world_.get_campaign(r, id); }},
             {"PATCH", "/api/campaigns/{id}", "update_campaign",
-             [](server& s, R r, I id) { return s.world_.update(s.world_.campaigns(), "update_campaign", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.update(s.world_.campaigns(), "update_campaign", r, id); }},
             {"DELETE", "/api/campaigns/{id}", "delete_campaign",
-             [](server& s, R r, I id) { return s.world_.delete_campaign(r, id); }},
+             [](impl& s, R r, I id) { return s.world_.delete_campaign(r, id); }},
             // images
             {"GET", "/api/images", "get_images",
-             [](server& s, R r, I) { return s.world_.list(s.world_.images(), "get_images", r); }},
+             [](impl& s, R r, I) { return s.world_.list(s.world_.images(), "get_images", r); }},
             {"GET", "/api/images/{id}", "get_image",
-             [](server& s, R r, I id) { return s.world_.get(s.world_.images(), "get_image", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.get(s.world_.images(), "get_image", r, id); }},
             {"PATCH", "/api/images/{id}", "update_image",
-             [](server& s, R r, I id) { return s.world_.update(s.world_.images(), "update_image", r, id); }},
+             [](impl& s, R r, I id) { return s.world_.update(s.world_.images(), "update_image", r, id); }},
             {"POST", "/api/images", "upload_image_from_url",
-             [](server& s, R r, I) { return s.world_.upload_image_url(r); }},
+             [](impl& s, R r, I) { return s.world_.upload_image_url(r); }},
             {"POST", "/api/image-upload", "upload_image_from_file",
-             [](server& s, R r, I) { return s.world_.upload_image_file(r, r.content_type, *r.raw_body); }},
+             [](impl& s, R r, I) { return s.world_.upload_image_file(r, r.content_type, *r.raw_body); }},
             // metrics and events
             {"GET", "/api/metrics", "get_metrics",
-             [](server& s, R r, I) { return s.world_.list(s.world_.metrics(), "get_metrics", r); }},
+             [](impl& s, R r, I) { return s.world_.list(s.world_.metrics(), "get_metrics", r); }},
             {"GET", "/api/metrics/{id}", "get_metric",
-             [](server& s, R r, I id) { return s.world_.get(s.world_.metrics(), "get_metric", r, id); }},
-            {"GET", "/api/events", "get_events", [](server& s, R r, I) { return s.world_.list_events(r); }},
-            {"POST", "/api/events", "create_event", [](server& s, R r, I) { return s.world_.create_event(r); }},
-            {"GET", "/api/events/{id}", "get_event", [](server& s, R r, I id) { return s.world_.get_event(r, id); }},
+             [](impl& s, R r, I id) { return s.world_.get(s.world_.metrics(), "get_metric", r, id); }},
+            {"GET", "/api/events", "get_events", [](impl& s, R r, I) { return s.world_.list_events(r); }},
+            {"POST", "/api/events", "create_event", [](impl& s, R r, I) { return s.world_.create_event(r); }},
+            {"GET", "/api/events/{id}", "get_event", [](impl& s, R r, I id) { return s.world_.get_event(r, id); }},
             {"POST", "/api/event-bulk-create-jobs", "bulk_create_events",
-             [](server& s, R r, I) { return s.world_.bulk_create_events(r); }},
+             [](impl& s, R r, I) { return s.world_.bulk_create_events(r); }},
             // subscriptions
             {"POST", "/api/profile-subscription-bulk-create-jobs", "bulk_subscribe_profiles",
-             [](server& s, R r, I) { return s.world_.subscribe(r, true); }},
+             [](impl& s, R r, I) { return s.world_.subscribe(r, true); }},
             {"POST", "/api/profile-subscription-bulk-delete-jobs", "bulk_unsubscribe_profiles",
-             [](server& s, R r, I) { return s.world_.subscribe(r, false); }},
+             [](impl& s, R r, I) { return s.world_.subscribe(r, false); }},
         };
         return table;
     }
@@ -658,7 +634,7 @@ private:
     asio::io_context ioc_{1};
     asio::ssl::context ssl_;
     asio::ip::tcp::acceptor acceptor_;
-    ktest::certificate cert_;
+    certificate cert_;
     std::string base_url_;
     profile_store store_;
     std::mt19937 world_rng_;

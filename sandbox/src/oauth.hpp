@@ -6,6 +6,8 @@
 
 #include "wire.hpp"
 
+#include <sandbox/server.hpp>
+
 #include <klaviyo/auth/pkce.hpp>
 
 #include <boost/url/encode.hpp>
@@ -20,14 +22,6 @@
 #include <string>
 
 namespace sandbox {
-
-struct oauth_options {
-    std::string client_id = "sandbox-app";
-    std::string client_secret = "sandbox-app-secret";
-    std::chrono::seconds token_ttl{3600}; ///< access token lifetime; short in tests
-    /// Scopes the (simulated) user grants; empty: whatever the app asked for.
-    std::vector<std::string> granted_scopes{};
-};
 
 /// An OAuth endpoint's answer: status, JSON body (or a redirect Location).
 struct oauth_reply {

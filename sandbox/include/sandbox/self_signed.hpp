@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ktest {
+namespace sandbox {
 
 struct certificate {
     std::string cert_pem; ///< also the CA to trust: it signs itself
@@ -64,4 +64,4 @@ inline certificate make_self_signed(const char* common_name = "localhost") {
     return out;
 }
 
-} // namespace ktest
+} // namespace sandbox

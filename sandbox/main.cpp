@@ -1,6 +1,7 @@
 // klaviyo-sandbox: the command-line front of the sandbox server.
-#include "server.hpp"
+#include <sandbox/server.hpp>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <iostream>
@@ -65,10 +66,14 @@ int main(int argc, char** argv) {
     }
     try {
         sandbox::server s(o);
-        boost::asio::signal_set signals(s.context(), SIGINT, SIGTERM);
-        signals.async_wait([&](boost::system::error_code, int) { s.context().stop(); });
+        // The server serves on its own thread; this one waits for a signal.
+        boost::asio::io_context signal_context;
+        boost::asio::signal_set signals(signal_context, SIGINT, SIGTERM);
+        signals.async_wait([](boost::system::error_code, int) {});
+        s.start();
         std::cout << "listening " << s.base_url() << std::endl;
-        s.run();
+        signal_context.run();
+        s.stop();
     } catch (const std::exception& e) {
         std::cerr << "klaviyo-sandbox: " << e.what() << "\n";
         return 1;

@@ -1,0 +1,92 @@
+// klaviyo-sandbox: a local Klaviyo look-alike on loopback.
+//
+// It speaks the wire format of the 2026-07-15 spec: auth, revision, content
+// negotiation, JSON:API documents and errors, cursor pagination, per-operation
+// rate limits (burst and steady windows, shrunk by time_scale), and injected
+// faults. A test bed, not a product: everything lives in memory.
+//
+// This header is all a test, example or benchmark sees of it. The server is
+// compiled once, into the sandbox library (meson: sandbox_dep); nothing here
+// pulls in Beast, Boost.JSON or the store, so including it costs a program
+// almost nothing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sandbox {
+
+/// The one OAuth app the sandbox knows, and how it answers.
+struct oauth_options {
+    std::string client_id = "sandbox-app";
+    std::string client_secret = "sandbox-app-secret";
+    std::chrono::seconds token_ttl{3600}; ///< access token lifetime; short in tests
+    /// Scopes the (simulated) user grants; empty: whatever the app asked for.
+    std::vector<std::string> granted_scopes{};
+};
+
+struct options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    bool tls = false;
+    std::string ca_out{};                            ///< where to write the generated certificate (PEM)
+    std::vector<std::string> api_keys{"pk_sandbox"}; ///< accepted private keys
+    std::string request_log{};                       ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
+    bool rate_limits = true;
+    double time_scale = 1.0; ///< F > 1 shrinks the windows F times
+    std::string faults{};    ///< e.g. "503=0.05,reset=0.02,delay=0.01:3000"
+    unsigned seed = 1;
+    std::size_t profiles = 0; ///< preload this many
+    std::size_t events = 0;   ///< and this many events
+    oauth_options oauth{};    ///< the one OAuth app the sandbox knows
+};
+
+/// What reached the server, for tests that count it. Thread-safe.
+struct counters {
+    std::atomic<std::size_t> requests{0}, throttled{0}, connections{0}, faults{0};
+};
+
+/// The sandbox: listens when constructed, serves on its own thread after
+/// start() (or on the caller's in run()), stops in stop() or the destructor.
+/// Throws std::invalid_argument for a non-loopback host or bad options.
+class server {
+public:
+    explicit server(options o);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /// `http://127.0.0.1:<port>` (or https with options::tls).
+    const std::string& base_url() const noexcept;
+    /// The self-signed certificate of a TLS sandbox: the CA a client must trust.
+    const std::string& ca_pem() const noexcept;
+    /// The first accepted private key.
+    const std::string& api_key() const;
+    counters& stats() noexcept;
+
+    /// Token endpoint requests so far (exchanges and refreshes).
+    std::size_t oauth_token_requests();
+    std::size_t oauth_refreshes();
+    /// Shortens or lengthens the lifetime of access tokens issued from now on.
+    void set_oauth_token_ttl(std::chrono::seconds ttl);
+    /// Profiles stored now.
+    std::size_t profile_count();
+
+    /// Serves on the calling thread until stop().
+    void run();
+    /// Serves on a thread of its own.
+    void start();
+    /// Stops serving and joins the server's thread; idempotent.
+    void stop();
+
+private:
+    class impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace sandbox
