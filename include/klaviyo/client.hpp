@@ -435,18 +435,18 @@ public:
     /// operations can be added without touching the client.
     template <class Result, class Token = default_token>
     auto async_execute(detail::request_plan plan, Token&& token = {}) {
-        return detail::launch<Result>(
-            ex_, [this, plan = std::move(plan)]() mutable { return run<Result>(std::move(plan)); },
-            std::forward<Token>(token));
+        return detail::launch_parsed<Result, answer>(
+            ex_, [this](detail::request_plan p, answer_handler h) { start_send(std::move(p), std::move(h)); },
+            std::move(plan), [](answer a) { return parse_answer<Result>(a); }, std::forward<Token>(token));
     }
 
     /// Sends the chunks of a split call in order; stops at the first that
     /// fails (after its retries). See bulk.hpp for what a failure reports.
     template <class Token = default_token>
     auto async_execute_bulk(detail::bulk_plan plan, Token&& token = {}) {
-        return detail::launch<bulk_accepted>(
-            ex_, [this, plan = std::move(plan)]() mutable { return run_bulk(std::move(plan)); },
-            std::forward<Token>(token));
+        return detail::launch_parsed<bulk_accepted, bulk_accepted>(
+            ex_, [this](detail::bulk_plan p, bulk_handler h) { start_bulk(std::move(p), std::move(h)); },
+            std::move(plan), [](bulk_accepted b) { return b; }, std::forward<Token>(token));
     }
 
     /// The HTTP request a plan turns into (headers included). Pure.
@@ -489,13 +489,14 @@ private:
         http_response response;
         unsigned attempts = 0;
     };
+    using answer_handler = asio::any_completion_handler<void(std::exception_ptr, answer)>;
+    using bulk_handler = asio::any_completion_handler<void(std::exception_ptr, bulk_accepted)>;
 
-    /// Sends a planned request and parses the answer as a Result.
+    /// The answer as a Result; a body that does not fit is malformed_response.
     template <class Result>
-    asio::awaitable<Result> run(detail::request_plan plan) {
-        answer a = co_await send(std::move(plan));
+    static Result parse_answer(const answer& a) {
         try {
-            co_return detail::result_parser<Result>::parse(a.response);
+            return detail::result_parser<Result>::parse(a.response);
         } catch (const jsonapi::conversion_error& e) {
             diagnostics diag;
             diag.attempts = a.attempts;
@@ -505,16 +506,29 @@ private:
         }
     }
 
-    // send() and run_bulk() are defined below the class, not in it: not being
-    // inline, their instantiation for klaviyo::client can be left to the one
-    // TU that includes <klaviyo/src.hpp> (KLAVIYO_SEPARATE_COMPILATION), and
-    // with them the pacer, the retries, OAuth and the whole transport.
+    /// Sends a planned request and parses the answer as a Result, inside a
+    /// coroutine of the client's (the data sources, split calls).
+    template <class Result>
+    asio::awaitable<Result> run(detail::request_plan plan) {
+        answer a = co_await send(std::move(plan));
+        co_return parse_answer<Result>(a);
+    }
+
+    // What follows is defined below the class, not in it: not being inline,
+    // its instantiation for klaviyo::client can be left to the one TU that
+    // includes <klaviyo/src.hpp> (KLAVIYO_SEPARATE_COMPILATION), and with it
+    // the pacer, the retries, OAuth and the whole transport. A typed call
+    // reaches it through start_send(), whose handler is type-erased: the
+    // coroutine machinery is compiled once, not once per result type.
 
     /// Pacing, authorization and retries around one request: the first 2xx
     /// answer, or an api_error. Not a template of the result type.
     asio::awaitable<answer> send(detail::request_plan plan);
+    /// Runs send() on the client's executor and completes `handler` with its outcome.
+    void start_send(detail::request_plan plan, answer_handler handler);
 
     asio::awaitable<bulk_accepted> run_bulk(detail::bulk_plan plan);
+    void start_bulk(detail::bulk_plan plan, bulk_handler handler);
 
     using picklists = std::vector<picklist_item>;
 
@@ -551,13 +565,14 @@ private:
     template <class Token>
     auto async_find_profile(detail::request_plan plan, Token&& token) {
         using found = std::optional<jsonapi::resource<profile_attributes>>;
-        return detail::launch<found>(
-            ex_,
-            [this, plan = std::move(plan)]() mutable -> asio::awaitable<found> {
-                auto page = co_await run<jsonapi::page<profile_attributes>>(std::move(plan));
+        return detail::launch_parsed<found, answer>(
+            ex_, [this](detail::request_plan p, answer_handler h) { start_send(std::move(p), std::move(h)); },
+            std::move(plan),
+            [](answer a) {
+                auto page = parse_answer<jsonapi::page<profile_attributes>>(a);
                 found f;
                 if (!page.data.empty()) f = std::move(page.data.front());
-                co_return f;
+                return f;
             },
             std::forward<Token>(token));
     }
@@ -799,6 +814,16 @@ basic_client<Executor, Transport>::send(detail::request_plan plan) {
         if (out.http_status == 429 && out.retry_after && pacer_.paces(plan)) continue;
         co_await sleep(*delay);
     }
+}
+
+template <class Executor, class Transport>
+void basic_client<Executor, Transport>::start_send(detail::request_plan plan, answer_handler handler) {
+    asio::co_spawn(ex_, send(std::move(plan)), std::move(handler));
+}
+
+template <class Executor, class Transport>
+void basic_client<Executor, Transport>::start_bulk(detail::bulk_plan plan, bulk_handler handler) {
+    asio::co_spawn(ex_, run_bulk(std::move(plan)), std::move(handler));
 }
 
 template <class Executor, class Transport>

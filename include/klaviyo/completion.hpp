@@ -21,6 +21,7 @@
 
 #include <klaviyo/error.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -120,6 +121,52 @@ auto launch(const Executor& ex, Body&& body, Token&& token) {
             },
             inner, ex, std::forward<Body>(body), diag);
     }
+}
+
+/// Starts an operation whose I/O is type-erased and whose result is made
+/// from what that I/O completes with: `start(in, handler)` runs the request
+/// (compiled once: it knows nothing of Result) and completes `handler` with
+/// `(std::exception_ptr, Answer)`; `finish(Answer&&)` turns the answer into
+/// a Result or throws. No coroutine frame and no co_spawn is instantiated
+/// per Result: a typed call costs its parse and this small handler.
+template <class Result, class Answer, class Executor, class Start, class In, class Finish, class Token>
+auto launch_parsed(const Executor& ex, Start start, In in, Finish finish, Token&& token) {
+    using token_t = std::decay_t<Token>;
+    using erased = asio::any_completion_handler<void(std::exception_ptr, Answer)>;
+    constexpr bool rethrow = is_with_diagnostics<token_t>::value;
+    diagnostics* diag = nullptr;
+    auto&& inner = [&]() -> decltype(auto) {
+        if constexpr (rethrow || is_capture_diagnostics<token_t>::value) {
+            if constexpr (is_capture_diagnostics<token_t>::value) diag = token.diag;
+            return (std::forward<Token>(token).token);
+        } else {
+            return std::forward<Token>(token);
+        }
+    }();
+    using signature =
+        std::conditional_t<rethrow, void(std::exception_ptr, Result), void(error_code, Result)>;
+    return asio::async_initiate<decltype(inner), signature>(
+        [](auto handler, const Executor& ex, Start start, In in, Finish finish, diagnostics* diag) {
+            auto slot = asio::get_associated_cancellation_slot(handler);
+            auto hex = asio::get_associated_executor(handler, ex);
+            auto done = [h = std::move(handler), finish = std::move(finish), diag](std::exception_ptr ep,
+                                                                                   Answer a) mutable {
+                Result r{};
+                if (!ep) {
+                    try {
+                        r = finish(std::move(a));
+                    } catch (...) {
+                        ep = std::current_exception();
+                    }
+                }
+                if constexpr (rethrow)
+                    std::move(h)(ep, std::move(r));
+                else
+                    std::move(h)(to_error_code(ep, diag), std::move(r));
+            };
+            start(std::move(in), erased(asio::bind_cancellation_slot(slot, asio::bind_executor(hex, std::move(done)))));
+        },
+        inner, ex, std::move(start), std::move(in), std::move(finish), diag);
 }
 
 } // namespace detail

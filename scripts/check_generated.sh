@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Regenerates every generated file into a temporary directory and compares it
+# with the committed one: exit 0 when all match, exit 1 (printing the diffs)
+# when one differs or its generator fails. Nothing in the tree is written.
+#
+# Diff lines are cut at CHECK_DIFF_WIDTH characters (default 400; 0 for whole
+# lines): the generated tables hold lines of tens of thousands of characters.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# One entry per generated file: the committed file, then the command that
+# writes its content to stdout (run from the repository root). To add a
+# generator, add a line.
+GENERATED=(
+  "sandbox/src/spec_table.hpp  python3 sandbox/gen_spec_table.py"
+)
+
+width="${CHECK_DIFF_WIDTH:-400}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+# Generators import scripts/klaviyo_spec.py: no byte-code caches in the tree.
+export PYTHONDONTWRITEBYTECODE=1
+
+status=0
+n=0
+for entry in "${GENERATED[@]}"; do
+  read -r committed command <<<"$entry"
+  n=$((n + 1))
+  out="$tmp/$n.$(basename "$committed")"
+  if ! bash -c "$command" >"$out" 2>"$tmp/$n.stderr"; then
+    echo "FAIL: $committed: the generator failed: $command"
+    sed 's/^/  /' "$tmp/$n.stderr"
+    status=1
+    continue
+  fi
+  if [ ! -f "$committed" ]; then
+    echo "FAIL: $committed is not committed; create it with: $command > $committed"
+    status=1
+  elif cmp -s "$committed" "$out"; then
+    echo "ok: $committed"
+  else
+    echo "FAIL: $committed differs from what '$command' generates:"
+    if [ "$width" -gt 0 ] 2>/dev/null; then
+      diff -u --label "$committed (committed)" --label "$committed (generated)" "$committed" "$out" | cut -c "1-$width"
+    else
+      diff -u --label "$committed (committed)" --label "$committed (generated)" "$committed" "$out"
+    fi
+    echo "To accept the generated content: $command > $committed"
+    status=1
+  fi
+  # A generator's warnings matter
+  # even when the files match.
+  [ -s "$tmp/$n.stderr" ] && sed 's/^/  /' "$tmp/$n.stderr"
+done
+exit $status
