@@ -1,0 +1,254 @@
+// klaviyo-cpp: calling any operation of the API through its generated
+// descriptor, with its inputs checked against what the spec states.
+//
+//     #include <klaviyo/api/call.hpp>
+//     #include <klaviyo/api/catalogs.hpp>
+//
+//     klaviyo::api::call_options o;
+//     o.filter = "equals(published,true)";
+//     o.sort = "-created";
+//     auto doc = co_await klaviyo::api::async_call<klaviyo::api::get_catalog_items>(client, o);
+//     // doc.body is the JSON:API document; doc.next_link() the next page, if any
+//
+// The request is paced by the operation's rate-limit class and retried by
+// its idempotency like every other call. The answer is the JSON document as
+// Klaviyo sent it (typed results per operation are not generated yet).
+#pragma once
+
+#include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/completion.hpp>
+#include <klaviyo/detail/request_plan.hpp>
+#include <klaviyo/detail/result_parser.hpp>
+#include <klaviyo/query.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace klaviyo::api {
+
+/// The inputs of any operation. Everything is checked against the
+/// operation's descriptor before a byte is sent; a failure names the input.
+struct call_options {
+    std::string id{}; ///< the path parameter ({id} or {job_id}) when the path has one
+    fieldsets fields{};                                                        ///< fields[<type>]
+    std::vector<std::pair<std::string, std::vector<std::string>>> additional_fields{}; ///< additional-fields[<type>]
+    std::vector<std::string> include{};
+    std::string filter{};                ///< e.g. "and(equals(published,true),any(ids,['a','b']))"
+    std::string sort{};                  ///< a sort key, '-' first for descending
+    std::optional<unsigned> page_size{}; ///< default: the operation's maximum
+    std::string page_cursor{};
+    /// The operation's other query parameters (company_id, timeframe, ...).
+    std::vector<std::pair<std::string, std::string>> query{};
+    std::optional<json::value> body{}; ///< the JSON:API document to send ({"data": ...})
+};
+
+/// What any operation answers: the status and the JSON document (null when
+/// the answer has no body, as 202 and 204 answers mostly do).
+struct document {
+    unsigned status = 0;
+    json::value body{};
+
+    /// links.next of a page, or empty on the last page (Klaviyo sends null there).
+    std::string next_link() const {
+        if (const auto* o = body.if_object())
+            if (const auto* l = o->if_contains("links"); l && l->is_object())
+                if (const auto* n = l->as_object().if_contains("next"); n && n->is_string())
+                    return std::string(n->get_string());
+        return {};
+    }
+};
+
+namespace detail {
+
+using klaviyo::detail::invalid_plan;
+using klaviyo::detail::make_plan;
+using klaviyo::detail::request_plan;
+
+/// Checks the fields and operators a filter expression uses against the
+/// operation's filter rules (x-klaviyo-filters). Returns a message naming
+/// what is wrong, or empty. The expression is `op(field, value...)` calls,
+/// nested in and(...), or(...) and not(...); quoted values are skipped.
+inline std::string check_filter(std::string_view f, std::span<const name_rule> rules) {
+    std::size_t i = 0;
+    auto skip_quoted = [&](char q) {
+        for (++i; i < f.size() && f[i] != q; ++i)
+            if (f[i] == '\\') ++i;
+        ++i;
+    };
+    while (i < f.size()) {
+        char c = f[i];
+        if (c == '\'' || c == '"') {
+            skip_quoted(c);
+            continue;
+        }
+        if (!(std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+            ++i;
+            continue;
+        }
+        std::size_t start = i;
+        while (i < f.size() && f[i] != '(' && f[i] != ',' && f[i] != ')') ++i;
+        if (i >= f.size() || f[i] != '(') continue; // a bare value (true, a number, a date)
+        std::string_view op = f.substr(start, i - start);
+        ++i;
+        if (op == "and" || op == "or" || op == "not") continue;
+        std::size_t comma = f.find(',', i);
+        std::size_t close = f.find(')', i);
+        std::size_t end = std::min(comma, close);
+        if (end == std::string_view::npos) return "filter: '" + std::string(f) + "' is not a filter expression";
+        std::string_view field = f.substr(i, end - i);
+        while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+        while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+        const name_rule* rule = find_rule(rules, field);
+        if (!rule) return "filter: '" + std::string(field) + "' is not a field this operation filters on";
+        if (!holds(rule->values, op))
+            return "filter: " + std::string(field) + " does not take the operator '" + std::string(op) + "'";
+        i = end;
+    }
+    return {};
+}
+
+/// The query and path of a call, or the first refusal.
+template <api_operation Op>
+request_plan plan_call(const call_options& o) {
+    constexpr const operation_facts& facts = Op::facts;
+    auto refuse = [](std::string m) { return invalid_plan(Op::operation_id, std::move(m)); };
+    if constexpr (Op::path_parameter.empty()) {
+        if (!o.id.empty()) return refuse("id: this operation's path takes no parameter");
+    } else {
+        if (o.id.empty()) return refuse(std::string(Op::path_parameter) + ": must not be empty");
+    }
+    std::string target = klaviyo::detail::expand_path(Op::path, o.id);
+    if constexpr (!Op::path_parameter.empty() && Op::path_parameter != "id") {
+        // {job_id}: expand_path knows {id} only.
+        auto pos = Op::path.find('{');
+        target = std::string(Op::path.substr(0, pos));
+        target += boost::urls::encode(o.id, boost::urls::pchars);
+        target += Op::path.substr(Op::path.find('}') + 1);
+    }
+    bool has_query = false;
+    auto add = [&](std::string_view key, std::string_view value) {
+        target += has_query ? '&' : '?';
+        has_query = true;
+        target += klaviyo::detail::query_encode(key);
+        target += '=';
+        target += klaviyo::detail::query_encode(value);
+    };
+    for (const auto& [type, names] : o.fields) {
+        const name_rule* rule = find_rule(facts.fields, type);
+        if (!rule) return refuse("fields[" + type + "]: not a resource type this operation returns");
+        if (names.empty()) return refuse("fields[" + type + "]: empty field list");
+        for (const auto& n : names)
+            if (!holds(rule->values, n)) return refuse("fields[" + type + "]: '" + n + "' is not a field of " + type);
+        add("fields[" + type + "]", klaviyo::detail::join(names));
+    }
+    for (const auto& [type, names] : o.additional_fields) {
+        const name_rule* rule = find_rule(facts.additional_fields, type);
+        if (!rule) return refuse("additional-fields[" + type + "]: not accepted by this operation");
+        for (const auto& n : names)
+            if (!holds(rule->values, n)) return refuse("additional-fields[" + type + "]: '" + n + "' is not accepted");
+        add("additional-fields[" + type + "]", klaviyo::detail::join(names));
+    }
+    if (!o.include.empty()) {
+        for (const auto& n : o.include)
+            if (!holds(facts.include, n)) return refuse("include: '" + n + "' is not accepted by this operation");
+        add("include", klaviyo::detail::join(o.include));
+    }
+    if (!o.filter.empty()) {
+        if (facts.filter.empty()) return refuse("filter: this operation takes no filter");
+        if (auto why = check_filter(o.filter, facts.filter); !why.empty()) return refuse(std::move(why));
+        add("filter", o.filter);
+    } else if (facts.filter_required) {
+        return refuse("filter: this operation requires one");
+    }
+    if (!o.sort.empty()) {
+        std::string_view key = o.sort;
+        if (key.front() == '-') key.remove_prefix(1);
+        if (!holds(facts.sort, key)) return refuse("sort: '" + o.sort + "' is not a sort key of this operation");
+        add("sort", o.sort);
+    }
+    if constexpr (Op::max_page_size > 0) {
+        unsigned n = o.page_size.value_or(static_cast<unsigned>(Op::max_page_size));
+        if (n < 1 || n > Op::max_page_size)
+            return refuse("page_size: must be between 1 and " + std::to_string(Op::max_page_size));
+        if (!o.page_cursor.empty()) add("page[cursor]", o.page_cursor);
+        add("page[size]", std::to_string(n));
+    } else {
+        if (o.page_size) return refuse("page_size: this operation takes no page size");
+        if (!o.page_cursor.empty()) {
+            if (!Op::cursor_paginated) return refuse("page_cursor: this operation is not paginated");
+            add("page[cursor]", o.page_cursor);
+        }
+    }
+    for (const auto& [key, value] : o.query) {
+        if (!holds(facts.query, key)) return refuse(key + ": not a query parameter of this operation");
+        add(key, value);
+    }
+    for (auto key : facts.required_query) {
+        bool given = false;
+        for (const auto& q : o.query) given = given || q.first == key;
+        if (!given) return refuse(std::string(key) + ": this operation requires it");
+    }
+    std::string body;
+    if constexpr (Op::body == body_kind::multipart) {
+        return refuse("body: this operation uploads a multipart form; use async_raw_request");
+    } else if constexpr (Op::body == body_kind::json) {
+        if (o.body) {
+            if (!o.body->is_object() || !o.body->as_object().contains("data"))
+                return refuse("body: must be a JSON:API document with a 'data' member");
+            body = json::serialize(*o.body);
+        } else if (Op::body_required) {
+            return refuse("body: this operation requires one");
+        }
+    } else {
+        if (o.body) return refuse("body: this operation takes none");
+    }
+    request_plan p = make_plan<Op>(std::move(target), std::move(body));
+    // The public /client/ endpoints identify the account by company_id; the
+    // private key is never sent there.
+    p.authorize = !Op::public_client;
+    return p;
+}
+
+} // namespace detail
+
+/// The request plan of one call (pure; for tests and tools).
+template <api_operation Op>
+klaviyo::detail::request_plan plan(const call_options& o) {
+    return detail::plan_call<Op>(o);
+}
+
+/// Calls any operation: `client` is a klaviyo::basic_client; completes with
+/// `(error_code, api::document)` (or as the token says, like every call).
+template <api_operation Op, class Client, class Token = default_token>
+auto async_call(Client& client, call_options o, Token&& token = {}) {
+    return client.template async_execute<document>(detail::plan_call<Op>(o), std::forward<Token>(token));
+}
+
+} // namespace klaviyo::api
+
+namespace klaviyo::detail {
+
+template <>
+struct result_parser<api::document> {
+    static api::document parse(const http_response& r) {
+        api::document d;
+        d.status = r.status;
+        if (!r.body.empty()) {
+            boost::system::error_code ec;
+            d.body = json::parse(r.body, ec);
+            if (ec) throw jsonapi::conversion_error("body", "not JSON");
+        }
+        return d;
+    }
+};
+
+} // namespace klaviyo::detail

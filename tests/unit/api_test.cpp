@@ -1,0 +1,203 @@
+// The generated descriptors of the whole API (include/klaviyo/api/) and
+// calls through them: the exact request of a catalog, a flow, a report, a
+// bulk-job and a public /client/ operation, and refusals before any I/O.
+#include "test_client.hpp"
+
+#include <klaviyo/api/call.hpp>
+#include <klaviyo/api/catalogs.hpp>
+#include <klaviyo/api/client.hpp>
+#include <klaviyo/api/events.hpp>
+#include <klaviyo/api/flows.hpp>
+#include <klaviyo/api/images.hpp>
+#include <klaviyo/api/profiles.hpp>
+#include <klaviyo/api/reporting.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace klaviyo;
+using boost::asio::awaitable;
+using ktest::fixture;
+
+namespace {
+
+// What the spec states, spelled out by hand: the generator must agree.
+static_assert(api::get_catalog_items::method == http_method::get);
+static_assert(api::get_catalog_items::path == "/api/catalog-items");
+static_assert(api::get_catalog_items::rate == rate_limit{350, 3500});
+static_assert(api::get_catalog_items::max_page_size == 100);
+static_assert(api::create_catalog_item::idempotent == idempotency::non_idempotent);
+static_assert(api::delete_catalog_item::method == http_method::del);
+static_assert(api::get_flow::path_parameter == "id");
+static_assert(api::get_bulk_import_profiles_job::path_parameter == "job_id");
+static_assert(api::create_client_event::public_client);
+static_assert(api::query_campaign_values::body == api::body_kind::json);
+static_assert(api::query_campaign_values::idempotent == idempotency::idempotent); // a read with a body
+static_assert(api::upload_image_from_file::body == api::body_kind::multipart);
+// An alias of the spec (x-klaviyo-operation-aliases) is the same descriptor.
+static_assert(std::is_same_v<api::subscribe_profiles, api::bulk_subscribe_profiles>);
+
+std::string header_of(const http_request& r, std::string_view name) { return std::string(r.header(name)); }
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(whole_api)
+
+BOOST_AUTO_TEST_CASE(descriptor_facts) {
+    constexpr const auto& f = api::get_catalog_items::facts;
+    BOOST_TEST(f.scopes.size() == 1u);
+    BOOST_TEST(f.scopes[0] == "catalogs:read");
+    BOOST_TEST(f.success[0] == 200u);
+    BOOST_TEST(api::holds(f.include, "variants"));
+    BOOST_TEST(api::find_rule(f.filter, "category.id") != nullptr);
+    BOOST_TEST(api::get_events::max_page_size == 1000u); // the overlay's decision, see spec/overlay.json
+}
+
+BOOST_AUTO_TEST_CASE(catalog_items_with_fields_filter_sort_and_page_size) {
+    fixture f;
+    f.mock().respond(200, R"({"data":[{"type":"catalog-item","id":"$custom:::$default:::SKU1","attributes":{}}],)"
+                          R"("links":{"self":"s","next":"https://a.klaviyo.com/api/catalog-items?page%5Bcursor%5D=c2"}})");
+    api::call_options o;
+    o.fields = {{"catalog-item", {"title", "price"}}};
+    o.filter = "and(equals(published,true),contains(title,'mug, \"big\" (red)'))";
+    o.sort = "-created";
+    o.page_size = 50;
+    o.include = {"variants"};
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto doc = co_await api::async_call<api::get_catalog_items>(f.client, o);
+        BOOST_TEST(doc.status == 200u);
+        BOOST_TEST(doc.body.at("data").at(0).at("id").as_string() == "$custom:::$default:::SKU1");
+        BOOST_TEST(doc.next_link() == "https://a.klaviyo.com/api/catalog-items?page%5Bcursor%5D=c2");
+    });
+    const auto& r = f.last();
+    BOOST_TEST((r.method == http_method::get));
+    BOOST_TEST(r.target == "/api/catalog-items?fields%5Bcatalog-item%5D=title,price&include=variants"
+                           "&filter=and(equals(published,true),contains(title,'mug,%20%22big%22%20(red)'))"
+                           "&sort=-created&page%5Bsize%5D=50");
+    BOOST_TEST(header_of(r, "Authorization") == std::string("Klaviyo-API-Key ") + ktest::test_key);
+    BOOST_TEST(r.body.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_flow_by_id_encoded_as_one_segment) {
+    fixture f;
+    f.mock().respond(200, R"({"data":{"type":"flow","id":"F/1","attributes":{"name":"Welcome"}}})");
+    api::call_options o;
+    o.id = "F/1 x";
+    o.include = {"flow-actions"};
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto doc = co_await api::async_call<api::get_flow>(f.client, o);
+        BOOST_TEST(doc.body.at("data").at("attributes").at("name").as_string() == "Welcome");
+        BOOST_TEST(doc.next_link().empty());
+    });
+    BOOST_TEST(f.last().target == "/api/flows/F%2F1%20x?include=flow-actions");
+}
+
+BOOST_AUTO_TEST_CASE(a_report_query_posts_its_body_and_may_be_retried) {
+    fixture f;
+    f.mock().respond(503).respond(200, R"({"data":{"type":"campaign-values-report","id":"r",)"
+                                       R"("attributes":{"results":[]}},"links":{"self":"s"}})");
+    api::call_options o;
+    o.body = boost::json::parse(R"({"data":{"type":"campaign-values-report","attributes":{)"
+                                R"("statistics":["opens"],"timeframe":{"key":"last_12_months"},)"
+                                R"("conversion_metric_id":"M1"}}})");
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto doc = co_await api::async_call<api::query_campaign_values>(f.client, o);
+        BOOST_TEST(doc.status == 200u);
+    });
+    // A report is a read with a body: a 503 is retried.
+    BOOST_TEST_REQUIRE(f.mock().requests().size() == 2u);
+    BOOST_TEST(f.last().target == "/api/campaign-values-reports");
+    BOOST_TEST(boost::json::parse(f.last().body) == *o.body);
+    BOOST_TEST(header_of(f.last(), "Content-Type") == "application/vnd.api+json");
+}
+
+BOOST_AUTO_TEST_CASE(a_create_is_not_repeated_after_a_503) {
+    fixture f;
+    f.mock().respond(503);
+    api::call_options o;
+    o.body = boost::json::parse(R"({"data":{"type":"catalog-item","attributes":{"external_id":"SKU1","title":"Mug",)"
+                                R"("description":"d","url":"https://example.com/mug"}}})");
+    diagnostics diag;
+    error_code got;
+    api::async_call<api::create_catalog_item>(f.client, o, capture_diagnostics(diag, [&](error_code ec, auto) {
+                                                  got = ec;
+                                              }));
+    f.ioc.run();
+    BOOST_TEST((got == errc::server_error));
+    BOOST_TEST(f.mock().requests().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_bulk_job_by_job_id) {
+    fixture f;
+    f.mock().respond(200, R"({"data":{"type":"profile-bulk-import-job","id":"J1","attributes":{"status":"complete"}}})");
+    api::call_options o;
+    o.id = "J1";
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto doc = co_await api::async_call<api::get_bulk_import_profiles_job>(f.client, o);
+        BOOST_TEST(doc.body.at("data").at("id").as_string() == "J1");
+    });
+    BOOST_TEST(f.last().target == "/api/profile-bulk-import-jobs/J1");
+}
+
+BOOST_AUTO_TEST_CASE(a_public_client_operation_never_carries_the_key) {
+    fixture f;
+    f.mock().respond(202);
+    api::call_options o;
+    o.query = {{"company_id", "PUBLIC1"}};
+    o.body = boost::json::parse(R"({"data":{"type":"event","attributes":{"properties":{},)"
+                                R"("metric":{"data":{"type":"metric","attributes":{"name":"Viewed"}}},)"
+                                R"("profile":{"data":{"type":"profile","attributes":{"email":"a@example.com"}}}}}})");
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto doc = co_await api::async_call<api::create_client_event>(f.client, o);
+        BOOST_TEST(doc.status == 202u);
+        BOOST_TEST(doc.body.is_null());
+    });
+    BOOST_TEST(f.last().target == "/client/events?company_id=PUBLIC1");
+    BOOST_TEST(header_of(f.last(), "Authorization").empty());
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused_before_sending) {
+    auto why = [](auto op, api::call_options o) {
+        return api::plan<decltype(op)>(o).invalid;
+    };
+    api::call_options o;
+    o.include = {"tags"};
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "include: 'tags' is not accepted by this operation");
+    o = {};
+    o.page_size = 101;
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "page_size: must be between 1 and 100");
+    o = {};
+    o.filter = "equals(color,'red')";
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "filter: 'color' is not a field this operation filters on");
+    o.filter = "greater-than(published,true)";
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "filter: published does not take the operator 'greater-than'");
+    o = {};
+    o.fields = {{"catalog-item", {"colour"}}};
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "fields[catalog-item]: 'colour' is not a field of catalog-item");
+    o = {};
+    o.sort = "title";
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "sort: 'title' is not a sort key of this operation");
+    o = {};
+    BOOST_TEST(why(api::get_flow{}, o) == "id: must not be empty");
+    BOOST_TEST(why(api::get_bulk_import_profiles_job{}, o) == "job_id: must not be empty");
+    BOOST_TEST(why(api::create_catalog_item{}, o) == "body: this operation requires one");
+    o.body = boost::json::parse(R"({"type":"catalog-item"})");
+    BOOST_TEST(why(api::create_catalog_item{}, o) == "body: must be a JSON:API document with a 'data' member");
+    o = {};
+    o.query = {{"timeframe", "all_time"}};
+    BOOST_TEST(why(api::get_catalog_items{}, o) == "timeframe: not a query parameter of this operation");
+    o = {};
+    BOOST_TEST(why(api::get_client_reviews{}, o) == "company_id: this operation requires it");
+
+    // None of it reached a transport.
+    fixture f;
+    o = {};
+    o.page_size = 0;
+    error_code got;
+    api::async_call<api::get_catalog_items>(f.client, o, [&](error_code ec, auto) { got = ec; });
+    f.ioc.run();
+    BOOST_TEST((got == errc::invalid_argument));
+    BOOST_TEST(f.mock().requests().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
