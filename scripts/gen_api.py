@@ -41,11 +41,6 @@ def cpp_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def string_array(values):
-    """A braced list of string_view literals."""
-    return "{" + ", ".join(cpp_string(v) for v in values) + "}"
-
-
 class Pool:
     """Named constexpr arrays shared by the operations of one header: the same
     vocabulary (a resource's fields, say) is written once, not per operation."""
@@ -55,42 +50,31 @@ class Pool:
         self.names = {}
         self.lines = []
 
-    def _new(self, hint):
-        """A fresh name (unqualified, qualified) for an array about `hint`."""
-        clean = klaviyo_spec.snake(hint).replace("-", "_").replace(".", "_")
-        name = f"{clean}_{len(self.names)}"
-        return name, f"{self.namespace}::{name}"
+    def _array(self, element, hint, items):
+        """The qualified name of a constexpr array of `element` holding the
+        C++ initializers `items` (one array per distinct content), or {} when empty."""
+        if not items:
+            return "{}"
+        key = (element,) + tuple(items)
+        if key not in self.names:
+            clean = klaviyo_spec.snake(hint).replace("-", "_").replace(".", "_")
+            name = f"{clean}_{len(self.names)}"
+            self.names[key] = f"{self.namespace}::{name}"
+            self.lines.append(f"inline constexpr {element} {name}[] = {{{', '.join(items)}}};")
+        return self.names[key]
 
     def strings(self, hint, values):
-        """The name of an array holding `values` (std::span-able), or {} when empty."""
-        values = list(values)
-        if not values:
-            return "{}"
-        key = ("s",) + tuple(values)
-        if key not in self.names:
-            name, self.names[key] = self._new(hint)
-            self.lines.append(f"inline constexpr std::string_view {name}[] = {string_array(values)};")
-        return self.names[key]
+        """An array of string_view holding `values`."""
+        return self._array("std::string_view", hint, [cpp_string(v) for v in values])
 
     def numbers(self, hint, values):
-        """The name of an array of unsigned holding `values`."""
-        key = ("n",) + tuple(values)
-        if key not in self.names:
-            name, self.names[key] = self._new(hint)
-            self.lines.append(f"inline constexpr unsigned {name}[] = {{{', '.join(str(v) for v in values)}}};")
-        return self.names[key]
+        """An array of unsigned holding `values`."""
+        return self._array("unsigned", hint, [str(v) for v in values])
 
     def rules(self, hint, rules):
-        """The name of an array of name_rule {name, allowed values}, or {} when empty."""
-        if not rules:
-            return "{}"
+        """An array of name_rule {name, allowed values}."""
         items = [(name, self.strings(hint + "_" + name, values)) for name, values in rules]
-        key = ("r",) + tuple(items)
-        if key not in self.names:
-            name, self.names[key] = self._new(hint)
-            body = ", ".join("{" + cpp_string(n) + ", " + v + "}" for n, v in items)
-            self.lines.append(f"inline constexpr name_rule {name}[] = {{{body}}};")
-        return self.names[key]
+        return self._array("name_rule", hint, ["{" + cpp_string(n) + ", " + v + "}" for n, v in items])
 
 
 def page_size_of(op):
