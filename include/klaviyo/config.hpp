@@ -18,6 +18,9 @@ inline constexpr std::string_view default_revision = "2026-07-15";
 /// Production base URL (the spec's only server).
 inline constexpr std::string_view default_base_url = "https://a.klaviyo.com";
 
-inline constexpr std::string_view version_string = "0.1.0";
+/// This release of klaviyo-cpp (meson.build, the pkg-config and CMake
+/// packages carry the same; the build checks that they agree).
+inline constexpr std::string_view version = "0.1.0";
+inline constexpr std::string_view version_string = version; ///< the same, by its first name
 
 } // namespace klaviyo

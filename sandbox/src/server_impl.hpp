@@ -304,6 +304,21 @@ private:
         return true;
     }
 
+    /// The target with every '[' and ']' of its query percent-encoded.
+    static std::string encode_query_brackets(std::string_view target) {
+        std::string out;
+        out.reserve(target.size() + 16);
+        const auto query = target.find('?');
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            const char c = target[i];
+            if (query != std::string_view::npos && i > query && (c == '[' || c == ']'))
+                out += c == '[' ? "%5B" : "%5D";
+            else
+                out += c;
+        }
+        return out;
+    }
+
     static bool valid_revision(std::string_view r) {
         auto date = r.substr(0, r.find('.'));
         if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;
@@ -325,7 +340,11 @@ private:
             res.body() = error_body(f, request_id());
         };
         try {
-            auto target = boost::urls::parse_origin_form(req.target());
+            // Klaviyo takes '[' and ']' in a query unencoded (its reference
+            // writes ?page[size]=25, curl -g sends it so), though RFC 3986
+            // reserves them; encode them before the strict parse.
+            const std::string lenient = encode_query_brackets(req.target());
+            auto target = boost::urls::parse_origin_form(lenient);
             if (!target) throw bad_request("Malformed request target", "/");
             request_view view;
             view.method = req.method_string();

@@ -259,6 +259,21 @@ BOOST_AUTO_TEST_CASE(oversize_page_and_unknown_parameter) {
     BOOST_TEST(r.status == 400u);
 }
 
+BOOST_AUTO_TEST_CASE(unencoded_brackets_are_accepted_as_klaviyo_accepts_them) {
+    ktest::sandbox_fixture f(sandbox::options{.profiles = 3});
+    // As Klaviyo's reference writes it and `curl -g` sends it.
+    auto r = f.raw(f.good_request(http_method::get, "/api/profiles?page[size]=2&fields[profile]=email"));
+    BOOST_TEST_REQUIRE(r.status == 200u);
+    auto doc = boost::json::parse(r.body);
+    BOOST_TEST(doc.at("data").as_array().size() == 2u);
+    BOOST_TEST(!doc.at("data").at(0).at("attributes").as_object().contains("first_name"));
+    // And the same limits apply to them as to their encoded form.
+    f.expects_refusals = true;
+    r = f.raw(f.good_request(http_method::get, "/api/profiles?page[size]=101"));
+    BOOST_TEST(r.status == 400u);
+    BOOST_TEST(errors_of(r).at("source").at("parameter").as_string() == "page[size]");
+}
+
 BOOST_AUTO_TEST_CASE(bad_filters) {
     ktest::sandbox_fixture f;
     f.expects_refusals = true; // it tests the sandbox's refusals
