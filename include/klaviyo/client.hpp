@@ -761,6 +761,12 @@ basic_client<Executor, Transport>::send(detail::request_plan plan) {
     if (oauth_ && plan.authorize) {
         std::string none; // named: g++ 12 mishandles temporaries in co_await expressions
         co_await ensure_token(std::move(none));
+        // A scope the grant lacks would be a 403: say which, before any I/O.
+        if (auto lacking = detail::missing_scope(plan.scopes, oauth_->token->scope); !lacking.empty()) {
+            diag.message = "oauth: " + std::string(plan.operation_id) + " needs the scope '" + std::string(lacking) +
+                           "', which the token was not granted";
+            throw api_error(errc::forbidden, std::move(diag));
+        }
     }
     http_request req = make_request(plan);
     bool refreshed_after_401 = false;

@@ -78,6 +78,35 @@ BOOST_AUTO_TEST_CASE(catalog_items_with_fields_filter_sort_and_page_size) {
     BOOST_TEST(r.body.empty());
 }
 
+BOOST_AUTO_TEST_CASE(pages_follow_links_next_on_the_home_host_only) {
+    fixture f;
+    f.mock()
+        .respond(200, R"({"data":[{"type":"catalog-item","id":"A"}],)"
+                      R"("links":{"next":"https://a.klaviyo.com/api/catalog-items?page%5Bcursor%5D=c2"}})")
+        .respond(200, R"({"data":[{"type":"catalog-item","id":"B"}],"links":{"next":null}})")
+        .respond(200, R"({"data":[{"type":"catalog-item","id":"C"}],)"
+                      R"("links":{"next":"https://evil.example/api/catalog-items?page%5Bcursor%5D=c2"}})");
+    std::vector<std::string> ids;
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto pages = api::pages<api::get_catalog_items>(f.client, api::call_options{});
+        while (auto p = co_await pages.async_resume(boost::asio::use_awaitable))
+            ids.push_back(std::string(p->body.at("data").at(0).at("id").as_string()));
+        // A link to another host is refused: the key stays home.
+        auto evil = api::pages<api::get_catalog_items>(f.client, api::call_options{});
+        co_await evil.async_resume(boost::asio::use_awaitable);
+        try {
+            co_await evil.async_resume(boost::asio::use_awaitable);
+            BOOST_FAIL("expected host_not_allowed");
+        } catch (const api_error& e) {
+            BOOST_TEST((e.code() == errc::host_not_allowed));
+        }
+    });
+    BOOST_TEST((ids == std::vector<std::string>{"A", "B"}));
+    BOOST_TEST_REQUIRE(f.mock().requests().size() == 3u);
+    BOOST_TEST(f.mock().requests()[0].target == "/api/catalog-items?page%5Bsize%5D=100");
+    BOOST_TEST(f.mock().requests()[1].target == "/api/catalog-items?page%5Bcursor%5D=c2");
+}
+
 BOOST_AUTO_TEST_CASE(a_flow_by_id_encoded_as_one_segment) {
     fixture f;
     f.mock().respond(200, R"({"data":{"type":"flow","id":"F/1","attributes":{"name":"Welcome"}}})");

@@ -3,6 +3,9 @@
 // (once), and errors that never carry a secret.
 #include "mock_client.hpp"
 
+#include <klaviyo/api/call.hpp>
+#include <klaviyo/api/catalogs.hpp>
+#include <klaviyo/api/profiles.hpp>
 #include <klaviyo/auth/oauth.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -220,6 +223,33 @@ BOOST_AUTO_TEST_CASE(a_401_refreshes_once_and_resends_once) {
     BOOST_TEST((g.list_profiles() == errc::unauthorized));
     BOOST_TEST(g.mock().requests().size() == 3u);
     BOOST_TEST(g.mock().pending() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_scope_the_token_lacks_fails_before_any_io_and_is_named) {
+    auto granted = token("at-1", "rt-1", std::chrono::hours(1));
+    granted.scope = "profiles:read lists:write";
+    oauth_fixture f(granted);
+    f.mock().respond(200, profile_page);
+    diagnostics d;
+    error_code got;
+    api::async_call<api::get_catalog_items>(f.client, api::call_options{},
+                                            capture_diagnostics(d, [&](error_code ec, auto) { got = ec; }));
+    f.ioc.run();
+    f.ioc.restart();
+    BOOST_TEST((got == errc::forbidden));
+    BOOST_TEST(d.message == "oauth: get_catalog_items needs the scope 'catalogs:read', which the token was not granted");
+    BOOST_TEST(f.mock().requests().empty());
+
+    // A granted scope goes through; so does any call when the grant is unknown.
+    got = {};
+    api::async_call<api::get_profiles>(f.client, api::call_options{}, [&](error_code ec, auto) { got = ec; });
+    f.ioc.run();
+    f.ioc.restart();
+    BOOST_TEST(!got);
+    BOOST_TEST(f.mock().requests().size() == 1u);
+    BOOST_TEST(detail::missing_scope(api::get_catalog_items::facts.scopes, "").empty());
+    BOOST_TEST(detail::missing_scope(api::get_catalog_items::facts.scopes, "catalogs:readx catalogs:read").empty());
+    BOOST_TEST(detail::missing_scope(api::get_catalog_items::facts.scopes, "catalogs:readx") == "catalogs:read");
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_calls_share_one_refresh) {

@@ -17,13 +17,18 @@
 
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/completion.hpp>
+#include <klaviyo/detail/origin.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/query.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/coro.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -218,7 +223,47 @@ request_plan plan_call(const call_options& o) {
     return p;
 }
 
+/// The request for a page link a previous page gave: on the client's own
+/// origin only (the key never leaves for another host).
+template <api_operation Op>
+request_plan follow_link(std::string_view link, const klaviyo::origin& home) {
+    auto u = boost::urls::parse_uri(link);
+    if (!u) return invalid_plan(Op::operation_id, "link: not an absolute URL");
+    if (klaviyo::detail::origin_of(*u) != home) return klaviyo::detail::foreign_host_plan(Op::operation_id, "link");
+    request_plan p = make_plan<Op>(std::string(u->encoded_target()));
+    p.authorize = !Op::public_client;
+    return p;
+}
+
+template <api_operation Op, class Client>
+asio::experimental::generator<document> page_generator(asio::any_io_executor, Client& client, request_plan first) {
+    document page =
+        co_await client.template async_execute<document>(std::move(first), with_diagnostics(asio::deferred));
+    for (;;) {
+        std::string next = page.next_link();
+        co_yield std::move(page);
+        if (next.empty()) co_return;
+        page = co_await client.template async_execute<document>(follow_link<Op>(next, client.origin()),
+                                                                with_diagnostics(asio::deferred));
+    }
+}
+
 } // namespace detail
+
+/// Every page of a cursor-paginated operation, lazily: follows links.next
+/// (on the client's host only) until Klaviyo sends none, at the operation's
+/// maximum page size unless `o` says otherwise. One page is held at a time;
+/// errors are thrown (api_error) out of async_resume.
+///
+/// @code
+/// auto pages = klaviyo::api::pages<klaviyo::api::get_catalog_items>(client, {});
+/// while (auto p = co_await pages.async_resume(asio::use_awaitable)) { ... p->body ... }
+/// @endcode
+template <api_operation Op, class Client>
+asio::experimental::generator<document> pages(Client& client, call_options o) {
+    static_assert(Op::cursor_paginated, "klaviyo: this operation is not cursor-paginated");
+    return detail::page_generator<Op>(asio::any_io_executor(client.get_executor()), client, detail::plan_call<Op>(o));
+}
 
 /// The request plan of one call (pure; for tests and tools).
 template <api_operation Op>

@@ -25,8 +25,10 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace klaviyo {
@@ -117,6 +119,23 @@ inline std::string form_body(std::initializer_list<std::pair<std::string_view, s
         out += form_encode(v);
     }
     return out;
+}
+
+/// The first of `needed` that the space-separated `granted` lacks, or empty.
+/// An empty grant (a token answer without "scope") says nothing: Klaviyo judges.
+inline std::string_view missing_scope(std::span<const std::string_view> needed, std::string_view granted) {
+    if (granted.empty()) return {};
+    for (auto want : needed) {
+        bool found = false;
+        for (std::size_t pos = 0; pos <= granted.size() && !found;) {
+            auto end = granted.find(' ', pos);
+            if (end == std::string_view::npos) end = granted.size();
+            found = granted.substr(pos, end - pos) == want;
+            pos = end + 1;
+        }
+        if (!found) return want;
+    }
+    return {};
 }
 
 inline std::string join_scopes(const std::vector<std::string>& scopes) {

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,9 @@ struct request_plan {
     bool authorize = true;     ///< false: no Authorization header (the public /client/* endpoints)
     std::optional<std::chrono::milliseconds> timeout; ///< per attempt; empty: the client's
     std::optional<retry_options> retry;               ///< empty: the client's
+    /// OAuth scopes the operation needs (the generated descriptors state
+    /// them): with OAuth, checked against the token's grant before sending.
+    std::span<const std::string_view> scopes{};
 
     bool ok() const noexcept { return invalid.empty(); }
 };
@@ -158,6 +162,7 @@ request_plan make_plan(std::string target, std::string body = {}) {
     p.body = std::move(body);
     p.idempotent = Op::idempotent == idempotency::idempotent;
     p.rate = Op::rate;
+    if constexpr (requires { Op::facts.scopes; }) p.scopes = Op::facts.scopes;
     return p;
 }
 
