@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${BUILD:-build}
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+[ -f "$build/build.ninja" ] || meson setup "$build" -Ddebug=false >/dev/null  # as scripts/test.sh
 ninja -C "$build" -j"${JOBS:-2}" examples/quickstart
 exec "$build/examples/quickstart"
