@@ -92,6 +92,21 @@ inline error_code to_error_code(std::exception_ptr ep, diagnostics* diag) {
 
 /// Starts `body` (a callable returning asio::awaitable<Result>) on `ex` and
 /// completes `token` in the shape that token asked for.
+/// The token an adapter wraps, or the token itself; points `diag` at what
+/// capture_diagnostics asks to fill.
+template <class Token>
+decltype(auto) unwrap_token(Token&& token, diagnostics*& diag) {
+    using token_t = std::decay_t<Token>;
+    if constexpr (is_with_diagnostics<token_t>::value) {
+        return (std::forward<Token>(token).token);
+    } else if constexpr (is_capture_diagnostics<token_t>::value) {
+        diag = token.diag;
+        return (std::forward<Token>(token).token);
+    } else {
+        return std::forward<Token>(token);
+    }
+}
+
 template <class Result, class Executor, class Body, class Token>
 auto launch(const Executor& ex, Body&& body, Token&& token) {
     using token_t = std::decay_t<Token>;
@@ -99,14 +114,7 @@ auto launch(const Executor& ex, Body&& body, Token&& token) {
         return asio::co_spawn(ex, std::forward<Body>(body), std::forward<Token>(token).token);
     } else {
         diagnostics* diag = nullptr;
-        auto&& inner = [&]() -> decltype(auto) {
-            if constexpr (is_capture_diagnostics<token_t>::value) {
-                diag = token.diag;
-                return (std::forward<Token>(token).token);
-            } else {
-                return std::forward<Token>(token);
-            }
-        }();
+        auto&& inner = unwrap_token(std::forward<Token>(token), diag);
         return asio::async_initiate<decltype(inner), void(error_code, Result)>(
             [](auto handler, const Executor& ex, std::decay_t<Body> body, diagnostics* diag) {
                 auto slot = asio::get_associated_cancellation_slot(handler);
@@ -135,14 +143,7 @@ auto launch_parsed(const Executor& ex, Start start, In in, Finish finish, Token&
     using erased = asio::any_completion_handler<void(std::exception_ptr, Answer)>;
     constexpr bool rethrow = is_with_diagnostics<token_t>::value;
     diagnostics* diag = nullptr;
-    auto&& inner = [&]() -> decltype(auto) {
-        if constexpr (rethrow || is_capture_diagnostics<token_t>::value) {
-            if constexpr (is_capture_diagnostics<token_t>::value) diag = token.diag;
-            return (std::forward<Token>(token).token);
-        } else {
-            return std::forward<Token>(token);
-        }
-    }();
+    auto&& inner = unwrap_token(std::forward<Token>(token), diag);
     using signature =
         std::conditional_t<rethrow, void(std::exception_ptr, Result), void(error_code, Result)>;
     return asio::async_initiate<decltype(inner), signature>(
