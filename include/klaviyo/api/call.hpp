@@ -139,14 +139,11 @@ request_plan plan_call(const call_options& o) {
         target += boost::urls::encode(o.id, boost::urls::pchars);
         target += Op::path.substr(Op::path.find('}') + 1);
     }
-    bool has_query = false;
-    auto add = [&](std::string_view key, std::string_view value) {
-        target += has_query ? '&' : '?';
-        has_query = true;
-        target += klaviyo::detail::query_encode(key);
-        target += '=';
-        target += klaviyo::detail::query_encode(value);
-    };
+    // The seed's query builder writes (and encodes) the query; the checks
+    // against the descriptor's vocabulary are made here.
+    static constexpr query_vocabulary no_vocabulary{};
+    klaviyo::detail::query_builder q(target, no_vocabulary, {});
+    auto add = [&](std::string_view key, std::string_view value) { q.add(key, value); };
     for (const auto& [type, names] : o.fields) {
         const name_rule* rule = find_rule(facts.fields, type);
         if (!rule) return refuse("fields[" + type + "]: not a resource type this operation returns");
@@ -181,11 +178,8 @@ request_plan plan_call(const call_options& o) {
         add("sort", o.sort);
     }
     if constexpr (Op::max_page_size > 0) {
-        unsigned n = o.page_size.value_or(static_cast<unsigned>(Op::max_page_size));
-        if (n < 1 || n > Op::max_page_size)
-            return refuse("page_size: must be between 1 and " + std::to_string(Op::max_page_size));
-        if (!o.page_cursor.empty()) add("page[cursor]", o.page_cursor);
-        add("page[size]", std::to_string(n));
+        q.page(o.page_size, Op::max_page_size, o.page_cursor);
+        if (!q.error().empty()) return refuse(q.error());
     } else {
         if (o.page_size) return refuse("page_size: this operation takes no page size");
         if (!o.page_cursor.empty()) {
@@ -216,7 +210,7 @@ request_plan plan_call(const call_options& o) {
     } else {
         if (o.body) return refuse("body: this operation takes none");
     }
-    request_plan p = make_plan<Op>(std::move(target), std::move(body));
+    request_plan p = make_plan<Op>(q.target(), std::move(body));
     // The public /client/ endpoints identify the account by company_id; the
     // private key is never sent there.
     p.authorize = !Op::public_client;
