@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 # generator, add a line.
 GENERATED=(
   "sandbox/src/spec_table.hpp  python3 sandbox/gen_spec_table.py"
+  "sandbox/src/schema_table.hpp  python3 sandbox/gen_schema_table.py"
   "include/klaviyo/api/accounts.hpp  python3 scripts/gen_api.py header accounts"
   "include/klaviyo/api/campaigns.hpp  python3 scripts/gen_api.py header campaigns"
   "include/klaviyo/api/catalogs.hpp  python3 scripts/gen_api.py header catalogs"

@@ -6,6 +6,10 @@
 namespace boost::asio {}
 namespace boost::json {}
 
+/// A client for the Klaviyo REST API on Boost.Asio coroutines and
+/// Boost.Beast. klaviyo::client (<klaviyo/klaviyo.hpp>) is the entry point;
+/// the resource types (profile, list, event, ...) name what its typed calls
+/// read and write; errc, diagnostics and api_error say what went wrong.
 namespace klaviyo {
 
 namespace asio = boost::asio;

@@ -14,6 +14,8 @@
 
 namespace klaviyo {
 
+/// What every operation completes with. Compare it with the klaviyo::errc values (`ec == klaviyo::errc::not_found`);
+/// transport errors such as asio::error::operation_aborted pass through unchanged.
 using error_code = boost::system::error_code;
 
 /// Errors raised by klaviyo-cpp itself. HTTP failures map to one code per
@@ -89,11 +91,14 @@ public:
 };
 } // namespace detail
 
+/// The category of the klaviyo::errc codes, named "klaviyo"; it gives each code its message.
 inline const boost::system::error_category& error_category() noexcept {
     static const detail::error_category_impl instance;
     return instance;
 }
 
+/// An error_code for `e` in error_category(). Found by argument-dependent lookup, it lets an errc convert to an
+/// error_code and compare with one.
 inline error_code make_error_code(errc e) noexcept { return error_code(static_cast<int>(e), error_category()); }
 
 /// Maps an HTTP status (>= 300) to the errc that classifies it.
@@ -119,14 +124,20 @@ constexpr errc errc_from_status(unsigned status) noexcept {
 /// One entry of a Klaviyo `errors[]` array. The spec marks status, links
 /// and meta as absent, yet real responses carry them; all are read leniently.
 struct error_object {
+    /// The id Klaviyo gave this occurrence of the error.
     std::string id;
+    /// The HTTP status the error stands for, when the entry states one (else 0).
     int status = 0;
+    /// Klaviyo's machine-readable code, e.g. `duplicate_profile`: branch on it, not on the title.
     std::string code;
+    /// A short summary for humans.
     std::string title;
+    /// What exactly is wrong, for humans.
     std::string detail;
+    /// `source.pointer`: the JSON pointer of the offending body member, e.g. `/data/attributes/email`.
     std::string source_pointer;
-    std::string source_parameter;
-    json::object meta;
+    std::string source_parameter; ///< `source.parameter`: the offending query parameter
+    json::object meta; ///< `meta`, e.g. `duplicate_profile_id` for a 409 (see diagnostics::duplicate_profile_id())
 };
 
 /// What went wrong, in more detail than an error_code can carry. Never
@@ -135,7 +146,7 @@ struct error_object {
 struct diagnostics {
     unsigned http_status = 0;         ///< 0 when no response arrived
     std::vector<error_object> errors; ///< Klaviyo's errors[]
-    std::optional<std::chrono::seconds> retry_after;
+    std::optional<std::chrono::seconds> retry_after; ///< the last answer's Retry-After, when it had one (429s do)
     std::string message;   ///< client-side explanation (e.g. which field)
     unsigned attempts = 0; ///< requests sent, retries included
     /// A split (bulk) call that failed part way: the positions, in the
@@ -143,6 +154,8 @@ struct diagnostics {
     /// were accepted and must not be sent again.
     std::vector<std::size_t> not_accepted;
 
+    /// Empties every member. A successful call does not touch the diagnostics that capture_diagnostics() fills: clear
+    /// them before reusing them.
     void clear() { *this = diagnostics{}; }
 
     /// For a 409 `duplicate_profile`, the id of the profile that already exists.
@@ -175,8 +188,10 @@ struct diagnostics {
 /// caller receives.
 class api_error : public boost::system::system_error {
 public:
+    /// what() is built from `diag.summary()` and the code's message.
     api_error(error_code ec, diagnostics diag)
         : boost::system::system_error(ec, diag.summary()), diag_(std::move(diag)) {}
+    /// The HTTP status, Klaviyo's errors[], attempts and the client's own explanation.
     const klaviyo::diagnostics& diagnostics() const noexcept { return diag_; }
 
 private:
@@ -185,5 +200,9 @@ private:
 
 } // namespace klaviyo
 
+// Makes errc an error_code enum (`ec == klaviyo::errc::timeout`). Hidden from
+// Doxygen, which cannot place a specialization in a namespace it never saw.
+/// \cond
 template <>
 struct boost::system::is_error_code_enum<klaviyo::errc> : std::true_type {};
+/// \endcond

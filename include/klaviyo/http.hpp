@@ -15,8 +15,10 @@
 
 namespace klaviyo {
 
+/// The method of an HTTP request. `del` is DELETE (`delete` is a keyword).
 enum class http_method { get, post, patch, put, del };
 
+/// The method as written in a request line: "GET", "POST", "PATCH", "PUT" or "DELETE".
 constexpr std::string_view to_string(http_method m) noexcept {
     switch (m) {
     case http_method::get:
@@ -35,9 +37,9 @@ constexpr std::string_view to_string(http_method m) noexcept {
 
 /// Where requests go: scheme, host and port of the base URL.
 struct origin {
-    bool tls = true;
-    std::string host;
-    std::uint16_t port = 443;
+    bool tls = true; ///< https when true; plain http (allowed for loopback hosts only) when false
+    std::string host; ///< host name or address, without the port
+    std::uint16_t port = 443; ///< TCP port: the URL's, else 443 for https and 80 for http
 
     friend bool operator==(const origin&, const origin&) = default;
 };
@@ -51,32 +53,41 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 } // namespace detail
 
+/// HTTP headers as (name, value) pairs in the order they are sent or were received.
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+/// The value of the first header called `name`, compared case-insensitively; empty when there is none.
 inline std::string_view find_header(const header_list& headers, std::string_view name) noexcept {
     for (const auto& [k, v] : headers)
         if (detail::iequals(k, name)) return v;
     return {};
 }
 
+/// One HTTP request as the client hands it to its transport (beast_transport sends it, mock_transport records it).
+/// Plain data, free of Beast: code that only builds or inspects requests does not compile Beast.
 struct http_request {
-    http_method method = http_method::get;
-    klaviyo::origin origin;
+    http_method method = http_method::get; ///< the request method
+    klaviyo::origin origin; ///< where it goes; the transport keeps one connection pool per origin
     std::string target;  ///< path and query, already percent-encoded
     header_list headers; ///< everything but Host, Content-Length
+    /// Sent as is; the transport adds Content-Length.
     std::string body;
     /// True when sending the request twice has the effect of sending it once.
     /// Lets a transport replay a request whose pooled connection died under it.
     bool idempotent = false;
 
+    /// find_header() in `headers`.
     std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
 };
 
+/// One HTTP response as a transport returns it, whatever its status: the client, not the transport, decides what a
+/// status means.
 struct http_response {
-    unsigned status = 0;
-    header_list headers;
-    std::string body;
+    unsigned status = 0; ///< the status code
+    header_list headers; ///< the headers, in the order received
+    std::string body; ///< the body as received
 
+    /// find_header() in `headers`.
     std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
 };
 

@@ -16,11 +16,24 @@
 
 namespace klaviyo {
 
+/// \namespace klaviyo::ops
+/// The descriptors of the typed operations (ops::get_profile,
+/// ops::create_event, ...): each derives from operation<> and adds its
+/// operation_id, its path and a static `plan` that checks the inputs and
+/// builds the request, or refuses with a message naming the wrong input.
+/// A resource type (klaviyo::profile, ...) names its operations, and the
+/// typed calls of basic_client look them up there.
+
+/// \namespace klaviyo::api
+/// Every operation of Klaviyo's spec as a generated descriptor, one header
+/// per spec tag (`<klaviyo/api/profiles.hpp>`, ...), called through
+/// api::async_call and api::pages (`<klaviyo/api/call.hpp>`).
+
 /// A Klaviyo rate-limit class: burst (per second) and steady (per minute)
 /// windows, plus a daily cap where the spec states one.
 struct rate_limit {
-    unsigned burst_per_second = 0;
-    unsigned steady_per_minute = 0;
+    unsigned burst_per_second = 0; ///< calls per one-second burst window; 0: no such window
+    unsigned steady_per_minute = 0; ///< calls per one-minute steady window; 0: no such window
     unsigned per_day = 0; ///< 0: no daily cap
 
     friend constexpr bool operator==(const rate_limit&, const rate_limit&) = default;
@@ -28,11 +41,11 @@ struct rate_limit {
 
 /// The tiers as Klaviyo's docs name them; values from the spec.
 namespace rate_limits {
-inline constexpr rate_limit xs{1, 15};
-inline constexpr rate_limit s{3, 60};
-inline constexpr rate_limit m{10, 150};
-inline constexpr rate_limit l{75, 750};
-inline constexpr rate_limit xl{350, 3500};
+inline constexpr rate_limit xs{1, 15}; ///< XS: 1/s burst, 15/min steady
+inline constexpr rate_limit s{3, 60}; ///< S: 3/s burst, 60/min steady
+inline constexpr rate_limit m{10, 150}; ///< M: 10/s burst, 150/min steady
+inline constexpr rate_limit l{75, 750}; ///< L: 75/s burst, 750/min steady
+inline constexpr rate_limit xl{350, 3500}; ///< XL: 350/s burst, 3500/min steady
 } // namespace rate_limits
 
 /// Whether repeating a request that may have reached the server is safe.
@@ -59,13 +72,20 @@ concept operation_descriptor = requires {
 ///     };
 template <class Result, http_method Method, rate_limit Rate, idempotency Idempotent, std::size_t MaxPageSize = 0>
 struct operation {
+    /// What the call completes with: a document, a page, accepted, ...
     using result_type = Result;
+    /// The HTTP method.
     static constexpr http_method method = Method;
+    /// The rate-limit class the client paces the call by.
     static constexpr rate_limit rate = Rate;
+    /// Whether a request that may have reached Klaviyo may be repeated (after a 5xx, a timeout or a lost connection).
     static constexpr idempotency idempotent = Idempotent;
+    /// `page[size]` maximum (and default) of a cursor-paginated list; 0 for any other operation.
     static constexpr std::size_t max_page_size = MaxPageSize;
 };
 
+/// An operation that reads a cursor-paginated collection (max_page_size > 0): what basic_client::pages() and
+/// basic_client::async_get_page() accept.
 template <class Op>
 concept paginated_operation = operation_descriptor<Op> &&(Op::max_page_size > 0);
 
@@ -74,7 +94,7 @@ concept paginated_operation = operation_descriptor<Op> &&(Op::max_page_size > 0)
 struct query_vocabulary {
     std::span<const std::string_view> fields_types;      ///< keys of fields[...]
     std::span<const std::string_view> includes;          ///< values of include
-    std::span<const std::string_view> additional_fields; ///< values of additional-fields[<primary type>]
+    std::span<const std::string_view> additional_fields; ///< values of `additional-fields[<primary type>]`
     std::span<const std::string_view> sorts;             ///< sort keys (without '-')
 };
 

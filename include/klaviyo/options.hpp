@@ -13,6 +13,7 @@ namespace klaviyo {
 
 /// Options of the HTTP transport (used by beast_transport).
 struct transport_options {
+    /// Connections kept to one origin (at least 1); callers beyond them wait in FIFO order.
     std::size_t max_connections_per_host = 16;
     std::size_t max_waiting_per_host = 100'000;     ///< calls queued for a connection before pool_full
     std::chrono::milliseconds idle_timeout{50'000}; ///< drop pooled connections idle this long
@@ -21,19 +22,25 @@ struct transport_options {
     std::string ca_pem{};                           ///< TLS: trust this PEM text instead of the system store
 };
 
+/// How a client reaches Klaviyo: base URL, API revision, the deadline of an attempt, and its retry, pacing and
+/// transport policies. basic_client checks them when it is constructed and throws std::invalid_argument for a base_url
+/// that is not https (or http to a loopback host), a timeout that is not positive, or a pacing share outside (0, 1].
 struct client_options {
     /// Scheme, host and optional port. Plain http:// is accepted only for
     /// loopback hosts (tests, the sandbox).
     std::string base_url{default_base_url};
+    /// The `revision` header of every request: the API version the answers follow.
     std::string revision{default_revision};
+    /// The `User-Agent` header, on API and OAuth token requests alike.
     std::string user_agent = "klaviyo-cpp/" + std::string(version_string);
     /// Deadline of one attempt (connect, send, receive). Never infinite.
     std::chrono::milliseconds timeout{30'000};
+    /// Which failed attempts are repeated, and after how long (policy/retry.hpp).
     retry_options retry{};
     /// Admits calls at the rate Klaviyo's limits allow instead of collecting
     /// 429s. Per client: clients sharing a credential set `share`.
     pacing_options pacing{};
-    transport_options transport{};
+    transport_options transport{}; ///< the connection pool and TLS settings of the transport
 };
 
 } // namespace klaviyo

@@ -23,26 +23,29 @@ namespace klaviyo {
 
 /// A file of a multipart body.
 struct form_file {
-    std::string field = "file";
-    std::string file_name{};
-    std::string data{};
-    std::string content_type = "application/octet-stream";
+    std::string field = "file"; ///< the form field's name
+    std::string file_name{}; ///< sent as the part's `filename`; must not be empty
+    std::string data{}; ///< the file's bytes
+    std::string content_type = "application/octet-stream"; ///< the part's Content-Type
 };
 
 /// One request, as the caller spells it. At most one kind of body: `json`,
 /// `text`, `bytes`, or a multipart form (`form` fields and `files`).
 struct raw_request {
+    /// GET unless set; a GET carries no body.
     http_method method = http_method::get;
     /// Relative to the base URL ("/api/profiles"), or an absolute URL on the
     /// configured base host; any other host is refused before sending.
     std::string path{};
     std::vector<std::pair<std::string, std::string>> query{}; ///< added to the path's own query, encoded here
     header_list headers{}; ///< extra headers; Authorization, Host and Content-Length are the client's
-    std::optional<json::value> json{};
-    std::optional<std::string> text{};
-    std::optional<std::string> bytes{};
+    std::optional<json::value> json{}; ///< a JSON body (`application/vnd.api+json` unless content_type says otherwise)
+    std::optional<std::string> text{}; ///< a text body (`text/plain; charset=utf-8` unless content_type says otherwise)
+    std::optional<std::string> bytes{}; ///< a binary body
     std::string content_type{}; ///< for `bytes` (default application/octet-stream) or `text` (default text/plain)
+    /// Fields of a multipart/form-data body, in order.
     std::vector<std::pair<std::string, std::string>> form{};
+    /// Files of a multipart/form-data body, after the fields.
     std::vector<form_file> files{};
     /// No Authorization header: the public /client/* endpoints, which take
     /// the public key as the `company_id` query parameter instead.
@@ -59,11 +62,13 @@ struct raw_request {
 
 /// What came back from a raw request (any 2xx; others fail with api_error).
 struct raw_response {
-    unsigned status = 0;
-    header_list headers;
+    unsigned status = 0; ///< the status: always 2xx (any other fails the call)
+    header_list headers; ///< the response headers, in the order received
     std::string body; ///< the bytes as received
 
+    /// The first header called `name` (case-insensitive), or empty.
     std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
+    /// The body as text, without a copy.
     std::string_view text() const noexcept { return body; }
     /// The body parsed as JSON; null for an empty body. Throws on invalid JSON.
     json::value json() const { return body.empty() ? json::value(nullptr) : json::parse(body); }

@@ -18,11 +18,13 @@ namespace klaviyo {
 
 /// One choice: what to show, and the id to use.
 struct picklist_item {
-    std::string label;
-    std::string key;
+    std::string label; ///< what to show: a name, an email, a metric name and time, depending on the data source
+    std::string key; ///< the id of the resource, to pass to the calls that take one
     friend bool operator==(const picklist_item&, const picklist_item&) = default;
 };
 
+/// Options of the data sources (basic_client::async_select_accounts() and the other async_select_* calls), which read
+/// every page of a collection unless told to stop.
 struct select_options {
     /// Stop after this many items (and stop reading pages); empty: all.
     std::optional<std::size_t> limit{};

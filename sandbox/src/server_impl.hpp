@@ -5,6 +5,7 @@
 
 #include <sandbox/self_signed.hpp>
 #include <sandbox/server.hpp>
+#include "generic.hpp"
 #include "oauth.hpp"
 #include "profiles.hpp"
 #include "resources.hpp"
@@ -292,11 +293,11 @@ private:
 
     static bool match(std::string_view pattern, std::string_view path, std::string& id) {
         if (path.size() > 1 && path.back() == '/') path.remove_suffix(1); // Klaviyo's self links end in '/'
-        auto brace = pattern.find("{id}");
+        auto brace = pattern.find('{'); // {id} or {job_id}
         if (brace == std::string_view::npos) return pattern == path;
         if (path.substr(0, brace) != pattern.substr(0, brace)) return false;
         auto rest = path.substr(brace);
-        auto tail = pattern.substr(brace + 4);
+        auto tail = pattern.substr(pattern.find('}', brace) + 1);
         auto slash = rest.find('/');
         auto seg = rest.substr(0, slash);
         if (seg.empty() || rest.substr(seg.size()) != tail) return false;
@@ -365,17 +366,24 @@ private:
                 return res;
             }
 
-            // Authentication first, as Klaviyo does.
+            // Authentication first, as Klaviyo does. The public /client/
+            // endpoints take no key: the account is the company_id.
             auto auth = req[http::field::authorization];
             std::string credential;
-            if (auth.empty())
+            const bool client_api = path.rfind("/client/", 0) == 0;
+            const oauth_provider::grant* bearer = nullptr;
+            if (client_api) {
+                const auto* company = view.param("company_id");
+                if (!company || company->empty())
+                    throw bad_parameter("The 'company_id' query parameter is required", "company_id");
+                credential = "client:" + *company;
+            } else if (auth.empty())
                 throw api_failure{401,
                                   "not_authenticated",
                                   "Authentication credentials were not provided.",
                                   "Missing or invalid authorization scheme. Please use Klaviyo-API-Key.",
                                   {}};
-            const oauth_provider::grant* bearer = nullptr;
-            if (auth.substr(0, 7) == "Bearer ") {
+            else if (auth.substr(0, 7) == "Bearer ") {
                 bearer = &oauth_.check_bearer(std::string(auth.substr(7)));
                 credential = "oauth:" + bearer->client_id; // one quota per installed app
             } else if (auth.substr(0, 16) == "Klaviyo-API-Key ") {
@@ -402,7 +410,8 @@ private:
                                                           {"faults", stats_.faults.load()},
                                                           {"connections", stats_.connections.load()},
                                                           {"profiles", store_.size()},
-                                                          {"events", world_.events().size()}});
+                                                          {"events", world_.events().size()},
+                                                          {"types", stored_types()}});
                 return res;
             }
             auto rev = req["revision"];
@@ -460,6 +469,41 @@ private:
                         rt = &r;
                         break;
                     }
+                }
+            // Every other operation of the spec: the generic store.
+            route generic_route;
+            // Literal paths first: /api/x/literal before /api/x/{id}.
+            for (int pass = 0; pass < 2 && !rt; ++pass)
+                for (const auto& [op_id, spec] : spec_index())
+                    if ((spec.path.find('{') == std::string::npos) == (pass == 0) && match(spec.path, path, id)) {
+                        path_known = true;
+                        if (spec.method == req.method_string()) {
+                            generic_route = route{spec.method, spec.path, spec.id,
+                                                  [](impl& s, const request_view& r, const std::string& i) {
+                                                      const auto& op = spec_of(std::string(r.operation_id));
+                                                      auto filter = check_query(op, r);
+                                                      return s.generic_.handle(op, r, i, filter);
+                                                  }};
+                            rt = &generic_route;
+                            break;
+                        }
+                    }
+            if (client_api && rt && !spec_of(std::string(rt->operation_id)).path.starts_with("/client/")) rt = nullptr;
+            if (rt) view.operation_id = rt->operation_id;
+            // Every body is checked against the operation's schema, as
+            // Klaviyo checks it, before any handler sees it.
+            if (rt && !view.body.is_null())
+                if (auto v = schema::check(schemas_of(rt->operation_id).request, view.body)) {
+                    // JSON:API: a resource of another type is a conflict, not bad input.
+                    if (v->pointer == "/data/type")
+                        throw api_failure{409,
+                                          "conflict",
+                                          "Conflict.",
+                                          "The type in the body is not one this endpoint accepts: " + v->message + ".",
+                                          {{"pointer", "/data/type"}}};
+                    throw bad_request((v->pointer.empty() ? std::string("The body") : "'" + v->pointer + "'") + " " +
+                                          v->message,
+                                      v->pointer.empty() ? "/" : v->pointer);
                 }
             if (!rt)
                 throw api_failure{path_known ? 405u : 404u,
@@ -520,6 +564,22 @@ private:
             fail(f);
         }
         return res;
+    }
+
+    /// What /sandbox/stats reports per JSON:API type: the hand-written
+    /// resources and the generic store.
+    json::object stored_types() {
+        json::object t;
+        t["profile"] = store_.size();
+        t["event"] = world_.events().size();
+        t["list"] = world_.lists().size();
+        t["segment"] = world_.segments().size();
+        t["template"] = world_.templates().size();
+        t["campaign"] = world_.campaigns().size();
+        t["image"] = world_.images().size();
+        t["metric"] = world_.metrics().size();
+        for (const auto& [type, n] : generic_.counts()) t[type] = n;
+        return t;
     }
 
     /// Counts the request against its windows; returns Retry-After seconds when over.
@@ -658,6 +718,8 @@ private:
     profile_store store_;
     std::mt19937 world_rng_;
     world world_;
+    std::mt19937 generic_rng_{opts_.seed + 2};
+    generic_store generic_{generic_rng_};
     std::mt19937_64 rng_;
     fault_spec faults_;
     std::map<std::string, window> windows_;

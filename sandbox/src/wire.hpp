@@ -112,6 +112,7 @@ inline bool valid_e164(std::string_view s) {
 struct request_view {
     std::string_view method;
     std::string_view path;
+    std::string_view operation_id; // the spec's, once routed
     std::vector<std::pair<std::string, std::string>> params; // decoded
     json::value body;                                        // null when none
     std::size_t body_size = 0;

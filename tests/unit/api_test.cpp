@@ -6,6 +6,7 @@
 #include <klaviyo/api/call.hpp>
 #include <klaviyo/api/catalogs.hpp>
 #include <klaviyo/api/client.hpp>
+#include <klaviyo/api/coupons.hpp>
 #include <klaviyo/api/events.hpp>
 #include <klaviyo/api/flows.hpp>
 #include <klaviyo/api/images.hpp>
@@ -226,6 +227,59 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_before_sending) {
     api::async_call<api::get_catalog_items>(f.client, o, [&](error_code ec, auto) { got = ec; });
     f.ioc.run();
     BOOST_TEST((got == errc::invalid_argument));
+    BOOST_TEST(f.mock().requests().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_body_is_checked_against_the_spec_schema_before_sending) {
+    auto why = [](auto op, std::string_view body) {
+        api::call_options o;
+        o.body = boost::json::parse(body);
+        return api::plan<decltype(op)>(o).invalid;
+    };
+    // The spec requires external_id, title, description and url.
+    BOOST_TEST(why(api::create_catalog_item{},
+                   R"({"data":{"type":"catalog-item","attributes":{"title":"Mug","description":"d","url":"u"}}})") ==
+               "body/data/attributes/external_id: is required");
+    // integration_type is an enum of one value; price a number; published a boolean.
+    const std::string ok = R"("external_id":"S1","title":"Mug","description":"d","url":"https://example.com/m")";
+    BOOST_TEST(why(api::create_catalog_item{},
+                   R"({"data":{"type":"catalog-item","attributes":{)" + ok + R"(,"integration_type":"$shopify"}}})") ==
+               "body/data/attributes/integration_type: \"$shopify\" is not one of '$custom'");
+    BOOST_TEST(why(api::create_catalog_item{},
+                   R"({"data":{"type":"catalog-item","attributes":{)" + ok + R"(,"price":"9.99"}}})") ==
+               "body/data/attributes/price: must be a number");
+    // Nullable members take null; others do not.
+    BOOST_TEST(why(api::create_catalog_item{},
+                   R"({"data":{"type":"catalog-item","attributes":{)" + ok + R"(,"price":null}}})") == "");
+    BOOST_TEST(why(api::create_catalog_item{},
+                   R"({"data":{"type":"catalog-item","attributes":{)" + ok + R"(,"title":null}}})") ==
+               "body/data/attributes/title: must not be null");
+    // The JSON:API type is an enum too.
+    BOOST_TEST(why(api::create_catalog_item{}, R"({"data":{"type":"catalog-items","attributes":{)" + ok + "}}}") ==
+               "body/data/type: \"catalog-items\" is not one of 'catalog-item'");
+    // format: date-time (ISO 8601; a date alone or a time without offset is taken, as Klaviyo takes them).
+    const std::string code = R"({"data":{"type":"coupon-code","attributes":{"unique_code":"C1","expires_at":)";
+    const std::string coupon = R"(},"relationships":{"coupon":{"data":{"type":"coupon","id":"SPRING"}}}}})";
+    BOOST_TEST(why(api::create_coupon_code{}, code + R"("2026-13-01 noon")" + coupon) ==
+               "body/data/attributes/expires_at: '2026-13-01 noon' is not a valid date-time (ISO 8601)");
+    BOOST_TEST(why(api::create_coupon_code{}, code + R"("2026-12-01T10:00:00+01:00")" + coupon) == "");
+    BOOST_TEST(why(api::create_coupon_code{}, code + R"("2026-12-01T10:00:00")" + coupon) == "");
+    // Members the spec does not name are sent as given (Klaviyo adds members over time).
+    BOOST_TEST(why(api::create_catalog_item{},
+                   R"({"data":{"type":"catalog-item","attributes":{)" + ok + R"(,"colour":"red"}}})") == "");
+
+    // Refused before any I/O, the member named in the diagnostics.
+    fixture f;
+    api::call_options o;
+    o.body = boost::json::parse(R"({"data":{"type":"catalog-item","attributes":{"title":"Mug"}}})");
+    diagnostics diag;
+    error_code got;
+    api::async_call<api::create_catalog_item>(f.client, o, capture_diagnostics(diag, [&](error_code ec, auto) {
+                                                  got = ec;
+                                              }));
+    f.ioc.run();
+    BOOST_TEST((got == errc::invalid_argument));
+    BOOST_TEST(diag.message.find("external_id") != std::string::npos);
     BOOST_TEST(f.mock().requests().empty());
 }
 

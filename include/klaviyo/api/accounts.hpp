@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_accounts {
 inline constexpr std::string_view fields_account_0[] = {"contact_information", "contact_information.default_sender_email", "contact_information.default_sender_name", "contact_information.organization_name", "contact_information.street_address", "contact_information.street_address.address1", "contact_information.street_address.address2", "contact_information.street_address.city", "contact_information.street_address.country", "contact_information.street_address.region", "contact_information.street_address.zip", "contact_information.website_url", "id", "industry", "locale", "preferred_currency", "public_api_key", "test_account", "timezone"};
 inline constexpr name_rule fields_1[] = {{"account", detail_accounts::fields_account_0}};
@@ -32,6 +33,7 @@ struct get_accounts {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -50,6 +52,7 @@ struct get_account {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 

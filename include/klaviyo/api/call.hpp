@@ -16,6 +16,7 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/schema_check.hpp>
 #include <klaviyo/completion.hpp>
 #include <klaviyo/detail/origin.hpp>
 #include <klaviyo/detail/request_plan.hpp>
@@ -203,6 +204,10 @@ request_plan plan_call(const call_options& o) {
         if (o.body) {
             if (!o.body->is_object() || !o.body->as_object().contains("data"))
                 return refuse("body: must be a JSON:API document with a 'data' member");
+            // The spec's schema of the body: required members, types, enum
+            // values, nulls and formats, before a byte is sent.
+            if (auto v = schema::check(Op::request_schema, *o.body))
+                return refuse("body" + v->pointer + ": " + v->message);
             body = json::serialize(*o.body);
         } else if (Op::body_required) {
             return refuse("body: this operation requires one");

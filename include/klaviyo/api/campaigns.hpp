@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_campaigns {
 inline constexpr std::string_view fields_campaign_0[] = {"archived", "audiences", "audiences.excluded", "audiences.included", "created_at", "id", "name", "scheduled_at", "send_options", "send_options.use_smart_sending", "send_strategy", "send_strategy.date", "send_strategy.datetime", "send_strategy.method", "send_strategy.options", "send_strategy.options.is_local", "send_strategy.options.send_past_recipients_immediately", "send_strategy.throttle_percentage", "send_time", "status", "tracking_options", "tracking_options.add_tracking_params", "tracking_options.custom_tracking_params", "tracking_options.is_tracking_clicks", "tracking_options.is_tracking_opens", "updated_at"};
 inline constexpr std::string_view fields_campaign_message_1[] = {"created_at", "definition", "definition.channel", "definition.content", "definition.content.action_buttons", "definition.content.bcc_email", "definition.content.body", "definition.content.cc_email", "definition.content.dynamic_image", "definition.content.from_email", "definition.content.from_label", "definition.content.media_url", "definition.content.preview_text", "definition.content.reply_to_email", "definition.content.subject", "definition.content.title", "definition.kv_pairs", "definition.label", "definition.notification_type", "definition.options", "definition.options.badge", "definition.options.badge.badge_options", "definition.options.badge.badge_options.badge_config", "definition.options.badge.badge_options.set_from_property", "definition.options.badge.badge_options.value", "definition.options.badge.display", "definition.options.on_open", "definition.options.on_open.android_deep_link", "definition.options.on_open.ios_deep_link", "definition.options.on_open.type", "definition.options.on_open.web_url", "definition.options.play_sound", "definition.render_options", "definition.render_options.add_info_link", "definition.render_options.add_opt_out_language", "definition.render_options.add_org_prefix", "definition.render_options.shorten_links", "id", "send_times", "updated_at"};
@@ -49,6 +50,169 @@ inline constexpr std::string_view scopes_34[] = {"campaigns:read", "images:read"
 inline constexpr std::string_view scopes_35[] = {"campaigns:write", "images:read"};
 inline constexpr name_rule fields_36[] = {{"tag", detail_campaigns::fields_tag_2}};
 inline constexpr std::string_view scopes_37[] = {"campaigns:read", "tags:read"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 124, 1, 0, 0, 0}, {k::object, 0, f::none, 122, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 116, 6, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 0, 2, 0, 0, 0},
+    {k::array, 0, f::none, 0, 0, 7, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::array, 1, f::none, 0, 0, 9, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 16, 4, 0, 0, 0}, {k::object, 0, f::none, 7, 3, 0, 0, 0},
+    {k::string, 0, f::none, 2, 0, 0, 1, 1}, {k::string, 0, f::date_time, 2, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 5, 2, 0, 0, 0}, {k::object, 0, f::none, 2, 2, 0, 0, 0},
+    {k::boolean, 0, f::none, 2, 0, 0, 2, 1}, {k::boolean, 0, f::none, 2, 0, 0, 0, 0},
+    {k::object, 0, f::none, 4, 1, 0, 0, 0}, {k::boolean, 0, f::none, 4, 0, 0, 3, 1},
+    {k::object, 0, f::none, 10, 3, 0, 0, 0}, {k::string, 0, f::none, 10, 0, 0, 4, 1},
+    {k::string, 0, f::date_time, 10, 0, 0, 0, 0}, {k::integer, 0, f::none, 10, 0, 0, 5, 12},
+    {k::object, 0, f::none, 13, 1, 0, 0, 0}, {k::string, 0, f::none, 13, 0, 0, 17, 1},
+    {k::object, 0, f::none, 14, 2, 0, 0, 0}, {k::string, 0, f::none, 14, 0, 0, 18, 1},
+    {k::string, 0, f::date, 14, 0, 0, 0, 0}, {k::one_of, 1, f::none, 23, 3, 0, 0, 0},
+    {k::object, 0, f::none, 20, 1, 0, 0, 0}, {k::boolean, 1, f::none, 20, 0, 0, 0, 0},
+    {k::object, 0, f::none, 21, 1, 0, 0, 0}, {k::boolean, 1, f::none, 21, 0, 0, 0, 0},
+    {k::object, 0, f::none, 22, 1, 0, 0, 0}, {k::boolean, 1, f::none, 22, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 42, 2, 0, 0, 0}, {k::object, 0, f::none, 34, 4, 0, 0, 0},
+    {k::boolean, 1, f::none, 26, 0, 0, 0, 0}, {k::array, 1, f::none, 34, 0, 40, 0, 0},
+    {k::one_of, 0, f::none, 32, 2, 0, 0, 0}, {k::object, 0, f::none, 26, 3, 0, 0, 0},
+    {k::string, 0, f::none, 26, 0, 0, 19, 1}, {k::string, 0, f::none, 26, 0, 0, 20, 12},
+    {k::string, 0, f::none, 26, 0, 0, 0, 0}, {k::object, 0, f::none, 29, 3, 0, 0, 0},
+    {k::string, 0, f::none, 29, 0, 0, 1, 1}, {k::string, 0, f::none, 29, 0, 0, 0, 0},
+    {k::string, 0, f::none, 29, 0, 0, 0, 0}, {k::boolean, 1, f::none, 34, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 34, 0, 0, 0, 0}, {k::object, 0, f::none, 40, 2, 0, 0, 0},
+    {k::boolean, 1, f::none, 38, 0, 0, 0, 0}, {k::array, 1, f::none, 40, 0, 54, 0, 0},
+    {k::one_of, 0, f::none, 38, 2, 0, 0, 0}, {k::object, 0, f::none, 115, 1, 0, 0, 0},
+    {k::array, 0, f::none, 115, 0, 57, 0, 0}, {k::object, 0, f::none, 112, 3, 0, 0, 0},
+    {k::string, 0, f::none, 44, 0, 0, 32, 1}, {k::object, 0, f::none, 107, 1, 0, 0, 0},
+    {k::one_of, 0, f::none, 103, 4, 0, 0, 0}, {k::object, 0, f::none, 51, 3, 0, 0, 0},
+    {k::string, 0, f::none, 44, 0, 0, 33, 1}, {k::string, 1, f::none, 44, 0, 0, 0, 0},
+    {k::object, 1, f::none, 44, 7, 0, 0, 0}, {k::string, 1, f::none, 44, 0, 0, 0, 0},
+    {k::string, 1, f::none, 44, 0, 0, 0, 0}, {k::string, 1, f::none, 44, 0, 0, 0, 0},
+    {k::string, 1, f::none, 44, 0, 0, 0, 0}, {k::string, 1, f::none, 44, 0, 0, 0, 0},
+    {k::string, 1, f::none, 44, 0, 0, 0, 0}, {k::string, 1, f::none, 44, 0, 0, 0, 0},
+    {k::object, 0, f::none, 59, 3, 0, 0, 0}, {k::string, 0, f::none, 54, 0, 0, 34, 1},
+    {k::object, 1, f::none, 54, 1, 0, 0, 0}, {k::string, 1, f::none, 54, 0, 0, 0, 0},
+    {k::object, 1, f::none, 55, 4, 0, 0, 0}, {k::boolean, 1, f::none, 55, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 55, 0, 0, 0, 0}, {k::boolean, 1, f::none, 55, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 55, 0, 0, 0, 0}, {k::object, 0, f::none, 95, 5, 0, 0, 0},
+    {k::string, 0, f::none, 62, 0, 0, 35, 1}, {k::object, 0, f::none, 66, 4, 0, 0, 0},
+    {k::string, 1, f::none, 62, 0, 0, 0, 0}, {k::string, 0, f::none, 62, 0, 0, 0, 0},
+    {k::string, 1, f::none, 62, 0, 0, 0, 0}, {k::array, 1, f::none, 66, 0, 88, 0, 0},
+    {k::object, 0, f::none, 62, 4, 0, 0, 0}, {k::string, 0, f::none, 62, 0, 0, 0, 0},
+    {k::string, 0, f::none, 62, 0, 0, 0, 0}, {k::integer, 1, f::none, 62, 0, 0, 0, 0},
+    {k::string, 1, f::none, 62, 0, 0, 0, 0}, {k::object, 1, f::none, 70, 0, 0, 0, 0},
+    {k::object, 1, f::none, 92, 3, 0, 0, 0}, {k::one_of, 1, f::none, 76, 3, 0, 0, 0},
+    {k::object, 0, f::none, 70, 1, 0, 0, 0}, {k::string, 0, f::none, 70, 0, 0, 36, 1},
+    {k::object, 0, f::none, 71, 3, 0, 0, 0}, {k::string, 0, f::none, 71, 0, 0, 37, 1},
+    {k::string, 1, f::none, 71, 0, 0, 0, 0}, {k::string, 1, f::none, 71, 0, 0, 0, 0},
+    {k::object, 0, f::none, 74, 2, 0, 0, 0}, {k::string, 0, f::none, 74, 0, 0, 38, 1},
+    {k::string, 1, f::none, 74, 0, 0, 0, 0}, {k::one_of, 1, f::none, 90, 2, 0, 0, 0},
+    {k::object, 0, f::none, 87, 2, 0, 0, 0}, {k::boolean, 0, f::none, 79, 0, 0, 2, 1},
+    {k::one_of, 1, f::none, 84, 3, 0, 0, 0}, {k::object, 0, f::none, 79, 1, 0, 0, 0},
+    {k::string, 0, f::none, 79, 0, 0, 39, 1}, {k::object, 0, f::none, 80, 2, 0, 0, 0},
+    {k::string, 0, f::none, 80, 0, 0, 40, 1}, {k::string, 0, f::none, 80, 0, 0, 0, 0},
+    {k::object, 0, f::none, 82, 2, 0, 0, 0}, {k::string, 0, f::none, 82, 0, 0, 41, 1},
+    {k::string, 0, f::none, 82, 0, 0, 0, 0}, {k::object, 0, f::none, 89, 1, 0, 0, 0},
+    {k::boolean, 0, f::none, 89, 0, 0, 3, 1}, {k::boolean, 1, f::none, 92, 0, 0, 0, 0},
+    {k::string, 0, f::none, 95, 0, 0, 42, 1}, {k::object, 0, f::none, 100, 3, 0, 0, 0},
+    {k::string, 0, f::none, 100, 0, 0, 35, 1}, {k::object, 1, f::none, 100, 0, 0, 0, 0},
+    {k::string, 0, f::none, 100, 0, 0, 43, 1}, {k::object, 0, f::none, 111, 1, 0, 0, 0},
+    {k::object, 0, f::none, 110, 1, 0, 0, 0}, {k::object, 0, f::none, 108, 2, 0, 0, 0},
+    {k::string, 0, f::none, 108, 0, 0, 44, 1}, {k::string, 0, f::none, 108, 0, 0, 0, 0},
+    {k::object, 0, f::none, 144, 1, 0, 0, 0}, {k::object, 0, f::none, 141, 3, 0, 0, 0},
+    {k::string, 0, f::none, 125, 0, 0, 0, 0}, {k::object, 0, f::none, 136, 5, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::object, 1, f::none, 125, 2, 0, 0, 0},
+    {k::array, 1, f::none, 125, 0, 137, 0, 0}, {k::string, 0, f::none, 125, 0, 0, 0, 0},
+    {k::array, 1, f::none, 125, 0, 139, 0, 0}, {k::string, 0, f::none, 125, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 127, 3, 0, 0, 0}, {k::one_of, 1, f::none, 130, 2, 0, 0, 0},
+    {k::one_of, 1, f::none, 132, 4, 0, 0, 0}, {k::object, 0, f::none, 173, 1, 0, 0, 0},
+    {k::object, 0, f::none, 169, 4, 0, 0, 0}, {k::string, 0, f::none, 145, 0, 0, 0, 0},
+    {k::object, 0, f::none, 164, 1, 0, 0, 0}, {k::one_of, 1, f::none, 160, 4, 0, 0, 0},
+    {k::object, 0, f::none, 152, 5, 0, 0, 0}, {k::string, 0, f::none, 145, 0, 0, 35, 1},
+    {k::object, 1, f::none, 145, 0, 0, 0, 0}, {k::object, 1, f::none, 145, 4, 0, 0, 0},
+    {k::string, 1, f::none, 145, 0, 0, 0, 0}, {k::string, 1, f::none, 145, 0, 0, 0, 0},
+    {k::string, 1, f::none, 145, 0, 0, 0, 0}, {k::array, 1, f::none, 145, 0, 88, 0, 0},
+    {k::object, 1, f::none, 149, 3, 0, 0, 0}, {k::string, 0, f::none, 152, 0, 0, 42, 1},
+    {k::object, 0, f::none, 157, 3, 0, 0, 0}, {k::string, 0, f::none, 157, 0, 0, 35, 1},
+    {k::object, 0, f::none, 157, 0, 0, 0, 0}, {k::string, 0, f::none, 157, 0, 0, 43, 1},
+    {k::object, 0, f::none, 168, 1, 0, 0, 0}, {k::object, 0, f::none, 167, 1, 0, 0, 0},
+    {k::object, 0, f::none, 165, 2, 0, 0, 0}, {k::string, 0, f::none, 165, 0, 0, 0, 0},
+    {k::object, 0, f::none, 178, 1, 0, 0, 0}, {k::object, 0, f::none, 175, 3, 0, 0, 0},
+    {k::string, 0, f::none, 174, 0, 0, 45, 1}, {k::string, 0, f::none, 174, 0, 0, 0, 0},
+    {k::object, 0, f::none, 174, 1, 0, 0, 0}, {k::string, 0, f::none, 174, 0, 0, 46, 2},
+    {k::object, 0, f::none, 183, 1, 0, 0, 0}, {k::object, 0, f::none, 180, 3, 0, 0, 0},
+    {k::string, 0, f::none, 179, 0, 0, 0, 0}, {k::object, 0, f::none, 179, 1, 0, 0, 0},
+    {k::string, 1, f::none, 179, 0, 0, 0, 0}, {k::object, 0, f::none, 191, 1, 0, 0, 0},
+    {k::object, 0, f::none, 188, 3, 0, 0, 0}, {k::string, 0, f::none, 184, 0, 0, 0, 0},
+    {k::object, 0, f::none, 187, 1, 0, 0, 0}, {k::object, 0, f::none, 186, 1, 0, 0, 0},
+    {k::object, 0, f::none, 184, 2, 0, 0, 0}, {k::string, 0, f::none, 184, 0, 0, 48, 1},
+    {k::string, 0, f::none, 184, 0, 0, 0, 0}, {k::object, 0, f::none, 194, 1, 0, 0, 0},
+    {k::object, 0, f::none, 192, 2, 0, 0, 0}, {k::string, 0, f::none, 192, 0, 0, 0, 0},
+    {k::object, 0, f::none, 197, 1, 0, 0, 0}, {k::object, 0, f::none, 195, 2, 0, 0, 0},
+    {k::string, 0, f::none, 195, 0, 0, 49, 1}, {k::string, 0, f::none, 195, 0, 0, 0, 0},
+    {k::object, 0, f::none, 200, 1, 0, 0, 0}, {k::object, 0, f::none, 198, 2, 0, 0, 0},
+    {k::string, 0, f::none, 198, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"included", 6, true}, {"excluded", 8, false}, {"is_local", 16, true},
+    {"send_past_recipients_immediately", 17, false}, {"is_local", 19, true}, {"", 15, false}, {"", 18, false},
+    {"method", 12, true}, {"datetime", 13, true}, {"options", 14, false}, {"method", 21, true},
+    {"datetime", 22, true}, {"throttle_percentage", 23, true}, {"method", 25, true}, {"method", 27, true},
+    {"date", 28, true}, {"", 11, false}, {"", 20, false}, {"", 24, false}, {"", 26, false},
+    {"use_smart_sending", 31, false}, {"use_smart_sending", 33, false}, {"use_smart_sending", 35, false},
+    {"", 30, false}, {"", 32, false}, {"", 34, false}, {"type", 42, true}, {"value", 43, true}, {"name", 44, true},
+    {"type", 46, true}, {"value", 47, true}, {"name", 48, true}, {"", 41, false}, {"", 45, false},
+    {"add_tracking_params", 38, false}, {"custom_tracking_params", 39, false}, {"is_tracking_clicks", 49, false},
+    {"is_tracking_opens", 50, false}, {"", 41, false}, {"", 45, false}, {"add_tracking_params", 52, false},
+    {"custom_tracking_params", 53, false}, {"", 37, false}, {"", 51, false}, {"subject", 65, false},
+    {"preview_text", 66, false}, {"from_email", 67, false}, {"from_label", 68, false},
+    {"reply_to_email", 69, false}, {"cc_email", 70, false}, {"bcc_email", 71, false}, {"channel", 62, true},
+    {"label", 63, false}, {"content", 64, false}, {"body", 75, false}, {"shorten_links", 77, false},
+    {"add_org_prefix", 78, false}, {"add_info_link", 79, false}, {"add_opt_out_language", 80, false},
+    {"channel", 73, true}, {"content", 74, false}, {"render_options", 76, false}, {"label", 89, true},
+    {"action_type", 90, true}, {"position", 91, false}, {"url", 92, false}, {"title", 84, false},
+    {"body", 85, true}, {"dynamic_image", 86, false}, {"action_buttons", 87, false}, {"type", 97, true},
+    {"type", 99, true}, {"ios_deep_link", 100, false}, {"android_deep_link", 101, false}, {"type", 103, true},
+    {"web_url", 104, false}, {"", 96, false}, {"", 98, false}, {"", 102, false}, {"badge_config", 110, true},
+    {"badge_config", 112, true}, {"value", 113, true}, {"badge_config", 115, true},
+    {"set_from_property", 116, true}, {"", 109, false}, {"", 111, false}, {"", 114, false}, {"display", 107, true},
+    {"badge_options", 108, false}, {"display", 118, true}, {"", 106, false}, {"", 117, false},
+    {"on_open", 95, false}, {"badge", 105, false}, {"play_sound", 119, false}, {"channel", 82, true},
+    {"content", 83, true}, {"kv_pairs", 93, false}, {"options", 94, false}, {"notification_type", 120, false},
+    {"channel", 122, true}, {"kv_pairs", 123, false}, {"notification_type", 124, false}, {"", 61, false},
+    {"", 72, false}, {"", 81, false}, {"", 121, false}, {"definition", 60, true}, {"type", 128, true},
+    {"id", 129, true}, {"data", 127, false}, {"image", 126, false}, {"type", 58, true}, {"attributes", 59, true},
+    {"relationships", 125, false}, {"data", 56, true}, {"name", 4, true}, {"audiences", 5, true},
+    {"send_strategy", 10, false}, {"send_options", 29, false}, {"tracking_options", 36, false},
+    {"campaign-messages", 55, true}, {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true},
+    {"included", 136, false}, {"excluded", 138, false}, {"", 30, false}, {"", 32, false}, {"", 34, false},
+    {"", 37, false}, {"", 51, false}, {"", 11, false}, {"", 20, false}, {"", 24, false}, {"", 26, false},
+    {"name", 134, false}, {"audiences", 135, false}, {"send_options", 140, false},
+    {"tracking_options", 141, false}, {"send_strategy", 142, false}, {"type", 2, true}, {"id", 132, true},
+    {"attributes", 133, true}, {"data", 131, true}, {"title", 152, false}, {"body", 153, false},
+    {"dynamic_image", 154, false}, {"action_buttons", 155, false}, {"on_open", 95, false}, {"badge", 105, false},
+    {"play_sound", 119, false}, {"channel", 149, true}, {"kv_pairs", 150, false}, {"content", 151, false},
+    {"options", 156, false}, {"notification_type", 157, false}, {"channel", 159, true}, {"kv_pairs", 160, false},
+    {"notification_type", 161, false}, {"", 61, false}, {"", 72, false}, {"", 148, false}, {"", 158, false},
+    {"definition", 147, false}, {"type", 128, true}, {"id", 165, true}, {"data", 164, false},
+    {"image", 163, false}, {"type", 58, true}, {"id", 145, true}, {"attributes", 146, true},
+    {"relationships", 162, false}, {"data", 144, true}, {"action", 171, true}, {"type", 168, true},
+    {"id", 169, true}, {"attributes", 170, true}, {"data", 167, true}, {"new_name", 176, false}, {"type", 2, true},
+    {"id", 174, true}, {"attributes", 175, true}, {"data", 173, true}, {"type", 183, true}, {"id", 184, true},
+    {"data", 182, false}, {"template", 181, true}, {"type", 58, true}, {"id", 179, true},
+    {"relationships", 180, true}, {"data", 178, true}, {"type", 168, true}, {"id", 187, true}, {"data", 186, true},
+    {"type", 190, true}, {"id", 191, true}, {"data", 189, true}, {"type", 128, true}, {"id", 194, true},
+    {"data", 193, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "scampaign", "sstatic", "btrue", "bfalse", "sthrottled", "i1", "i2", "i5", "i10", "i11", "i13", "i14", "i17",
+    "i20", "i25", "i33", "i50", "simmediate", "ssmart_send_time", "sdynamic", "scampaign_id", "scampaign_name",
+    "scampaign_name_id", "scampaign_name_send_day", "semail_subject", "sgroup_id", "sgroup_name", "sgroup_name_id",
+    "slink_alt_text", "smessage_type", "sprofile_external_id", "sprofile_id", "scampaign-message", "semail",
+    "ssms", "smobile_push", "sopen_app", "sdeep_link", "sopen_web_url", "sincrement_one", "sset_count",
+    "sset_property", "sstandard", "ssilent", "simage", "scampaign-send-job", "scancel", "srevert", "stemplate",
+    "scampaign-recipient-estimation-job"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_campaigns
 
 /// GET /api/campaigns: Get Campaigns.
@@ -66,6 +230,7 @@ struct get_campaigns {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, detail_campaigns::sort_13, detail_campaigns::filter_9, true, {}, {}};
 };
 
@@ -84,6 +249,7 @@ struct create_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 0};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -102,6 +268,7 @@ struct get_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, {}, {}, false, {}, {}};
 };
 
@@ -120,6 +287,7 @@ struct update_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 130};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -138,6 +306,7 @@ struct delete_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -156,6 +325,7 @@ struct get_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
 };
 
@@ -174,6 +344,7 @@ struct update_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 143};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_22, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -192,6 +363,7 @@ struct get_campaign_send_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -210,6 +382,7 @@ struct cancel_campaign_send {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 166};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -228,6 +401,7 @@ struct get_campaign_recipient_estimation_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -246,6 +420,7 @@ struct get_campaign_recipient_estimation {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_27, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -264,6 +439,7 @@ struct create_campaign_clone {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 172};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -282,6 +458,7 @@ struct assign_template_to_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 177};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -300,6 +477,7 @@ struct send_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 185};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -318,6 +496,7 @@ struct refresh_campaign_recipient_estimation {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 188};
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -336,6 +515,7 @@ struct get_campaign_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -354,6 +534,7 @@ struct get_campaign_id_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -372,6 +553,7 @@ struct get_template_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, detail_campaigns::fields_31, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -390,6 +572,7 @@ struct get_template_id_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -408,6 +591,7 @@ struct get_image_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, detail_campaigns::fields_33, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -426,6 +610,7 @@ struct get_image_id_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -444,6 +629,7 @@ struct update_image_for_campaign_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 192};
     static constexpr operation_facts facts{detail_campaigns::scopes_35, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -462,6 +648,7 @@ struct get_tags_for_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, detail_campaigns::fields_36, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -480,6 +667,7 @@ struct get_tag_ids_for_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -498,6 +686,7 @@ struct get_messages_for_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
 };
 
@@ -516,6 +705,7 @@ struct get_message_ids_for_campaign {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_catalogs {
 inline constexpr std::string_view fields_catalog_item_0[] = {"created", "custom_metadata", "description", "external_id", "id", "image_full_url", "image_thumbnail_url", "images", "price", "published", "title", "updated", "url"};
 inline constexpr std::string_view fields_catalog_variant_1[] = {"created", "custom_metadata", "description", "external_id", "id", "image_full_url", "image_thumbnail_url", "images", "inventory_policy", "inventory_quantity", "price", "published", "sku", "title", "updated", "url"};
@@ -52,6 +53,158 @@ inline constexpr name_rule fields_37[] = {{"catalog-category-bulk-update-job", d
 inline constexpr name_rule fields_38[] = {{"catalog-category", detail_catalogs::fields_catalog_category_17}, {"catalog-category-bulk-update-job", detail_catalogs::fields_catalog_item_bulk_create_job_20}};
 inline constexpr name_rule fields_39[] = {{"catalog-category-bulk-delete-job", detail_catalogs::fields_catalog_item_bulk_create_job_20}};
 inline constexpr std::string_view scopes_40[] = {"catalogs:write", "profiles:write"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 19, 1, 0, 0, 0}, {k::object, 0, f::none, 16, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 12, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 1, 1},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::number, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::array, 1, f::none, 0, 0, 14, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::object, 1, f::none, 0, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 15, 1, 0, 0, 0},
+    {k::object, 0, f::none, 14, 1, 0, 0, 0}, {k::array, 0, f::none, 14, 0, 20, 0, 0},
+    {k::object, 0, f::none, 12, 2, 0, 0, 0}, {k::string, 0, f::none, 12, 0, 0, 2, 1},
+    {k::string, 0, f::none, 12, 0, 0, 0, 0}, {k::object, 0, f::none, 37, 1, 0, 0, 0},
+    {k::object, 0, f::none, 33, 4, 0, 0, 0}, {k::string, 0, f::none, 20, 0, 0, 0, 0},
+    {k::object, 0, f::none, 20, 9, 0, 0, 0}, {k::string, 1, f::none, 20, 0, 0, 0, 0},
+    {k::number, 1, f::none, 20, 0, 0, 0, 0}, {k::string, 1, f::none, 20, 0, 0, 0, 0},
+    {k::string, 1, f::none, 20, 0, 0, 0, 0}, {k::string, 1, f::none, 20, 0, 0, 0, 0},
+    {k::string, 1, f::none, 20, 0, 0, 0, 0}, {k::array, 1, f::none, 20, 0, 34, 0, 0},
+    {k::string, 0, f::none, 20, 0, 0, 0, 0}, {k::object, 1, f::none, 20, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 20, 0, 0, 0, 0}, {k::object, 0, f::none, 32, 1, 0, 0, 0},
+    {k::object, 0, f::none, 31, 1, 0, 0, 0}, {k::array, 0, f::none, 31, 0, 40, 0, 0},
+    {k::object, 0, f::none, 29, 2, 0, 0, 0}, {k::string, 0, f::none, 29, 0, 0, 0, 0},
+    {k::object, 0, f::none, 60, 1, 0, 0, 0}, {k::object, 0, f::none, 57, 3, 0, 0, 0},
+    {k::string, 0, f::none, 38, 0, 0, 3, 1}, {k::object, 0, f::none, 38, 15, 0, 0, 0},
+    {k::string, 0, f::none, 38, 0, 0, 0, 0}, {k::string, 1, f::none, 38, 0, 0, 0, 0},
+    {k::string, 1, f::none, 38, 0, 0, 1, 1}, {k::string, 0, f::none, 38, 0, 0, 0, 0},
+    {k::string, 0, f::none, 38, 0, 0, 0, 0}, {k::string, 0, f::none, 38, 0, 0, 0, 0},
+    {k::integer, 1, f::none, 38, 0, 0, 4, 3}, {k::number, 0, f::none, 38, 0, 0, 0, 0},
+    {k::number, 0, f::none, 38, 0, 0, 0, 0}, {k::string, 0, f::none, 38, 0, 0, 0, 0},
+    {k::string, 1, f::none, 38, 0, 0, 0, 0}, {k::string, 1, f::none, 38, 0, 0, 0, 0},
+    {k::array, 1, f::none, 38, 0, 59, 0, 0}, {k::string, 0, f::none, 38, 0, 0, 0, 0},
+    {k::object, 1, f::none, 38, 0, 0, 0, 0}, {k::boolean, 1, f::none, 38, 0, 0, 0, 0},
+    {k::object, 0, f::none, 56, 1, 0, 0, 0}, {k::object, 0, f::none, 55, 1, 0, 0, 0},
+    {k::object, 0, f::none, 53, 2, 0, 0, 0}, {k::string, 0, f::none, 53, 0, 0, 0, 0},
+    {k::object, 0, f::none, 76, 1, 0, 0, 0}, {k::object, 0, f::none, 73, 3, 0, 0, 0},
+    {k::string, 0, f::none, 61, 0, 0, 0, 0}, {k::object, 0, f::none, 61, 12, 0, 0, 0},
+    {k::string, 1, f::none, 61, 0, 0, 0, 0}, {k::string, 1, f::none, 61, 0, 0, 0, 0},
+    {k::string, 1, f::none, 61, 0, 0, 0, 0}, {k::integer, 1, f::none, 61, 0, 0, 4, 3},
+    {k::number, 1, f::none, 61, 0, 0, 0, 0}, {k::number, 1, f::none, 61, 0, 0, 0, 0},
+    {k::string, 1, f::none, 61, 0, 0, 0, 0}, {k::string, 1, f::none, 61, 0, 0, 0, 0},
+    {k::string, 1, f::none, 61, 0, 0, 0, 0}, {k::array, 1, f::none, 61, 0, 80, 0, 0},
+    {k::string, 0, f::none, 61, 0, 0, 0, 0}, {k::object, 1, f::none, 61, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 61, 0, 0, 0, 0}, {k::object, 0, f::none, 88, 1, 0, 0, 0},
+    {k::object, 0, f::none, 85, 3, 0, 0, 0}, {k::object, 0, f::none, 77, 4, 0, 0, 0},
+    {k::string, 0, f::none, 77, 0, 0, 0, 0}, {k::string, 0, f::none, 77, 0, 0, 0, 0},
+    {k::string, 1, f::none, 77, 0, 0, 1, 1}, {k::string, 1, f::none, 77, 0, 0, 0, 0},
+    {k::object, 0, f::none, 84, 1, 0, 0, 0}, {k::object, 0, f::none, 83, 1, 0, 0, 0},
+    {k::array, 0, f::none, 83, 0, 93, 0, 0}, {k::object, 0, f::none, 81, 2, 0, 0, 0},
+    {k::string, 0, f::none, 81, 0, 0, 0, 0}, {k::object, 0, f::none, 98, 1, 0, 0, 0},
+    {k::object, 0, f::none, 94, 4, 0, 0, 0}, {k::string, 0, f::none, 89, 0, 0, 0, 0},
+    {k::object, 0, f::none, 89, 1, 0, 0, 0}, {k::string, 1, f::none, 89, 0, 0, 0, 0},
+    {k::object, 0, f::none, 93, 1, 0, 0, 0}, {k::object, 0, f::none, 92, 1, 0, 0, 0},
+    {k::array, 0, f::none, 92, 0, 103, 0, 0}, {k::object, 0, f::none, 90, 2, 0, 0, 0},
+    {k::string, 0, f::none, 90, 0, 0, 0, 0}, {k::object, 0, f::none, 103, 1, 0, 0, 0},
+    {k::object, 0, f::none, 101, 2, 0, 0, 0}, {k::string, 0, f::none, 99, 0, 0, 7, 1},
+    {k::object, 0, f::none, 100, 1, 0, 0, 0}, {k::object, 0, f::none, 99, 1, 0, 0, 0},
+    {k::array, 0, f::none, 99, 0, 1, 0, 0}, {k::object, 0, f::none, 108, 1, 0, 0, 0},
+    {k::object, 0, f::none, 106, 2, 0, 0, 0}, {k::string, 0, f::none, 104, 0, 0, 8, 1},
+    {k::object, 0, f::none, 105, 1, 0, 0, 0}, {k::object, 0, f::none, 104, 1, 0, 0, 0},
+    {k::array, 0, f::none, 104, 0, 24, 0, 0}, {k::object, 0, f::none, 115, 1, 0, 0, 0},
+    {k::object, 0, f::none, 113, 2, 0, 0, 0}, {k::string, 0, f::none, 109, 0, 0, 9, 1},
+    {k::object, 0, f::none, 112, 1, 0, 0, 0}, {k::object, 0, f::none, 111, 1, 0, 0, 0},
+    {k::array, 0, f::none, 111, 0, 123, 0, 0}, {k::object, 0, f::none, 109, 2, 0, 0, 0},
+    {k::string, 0, f::none, 109, 0, 0, 0, 0}, {k::object, 0, f::none, 120, 1, 0, 0, 0},
+    {k::object, 0, f::none, 118, 2, 0, 0, 0}, {k::string, 0, f::none, 116, 0, 0, 10, 1},
+    {k::object, 0, f::none, 117, 1, 0, 0, 0}, {k::object, 0, f::none, 116, 1, 0, 0, 0},
+    {k::array, 0, f::none, 116, 0, 43, 0, 0}, {k::object, 0, f::none, 125, 1, 0, 0, 0},
+    {k::object, 0, f::none, 123, 2, 0, 0, 0}, {k::string, 0, f::none, 121, 0, 0, 11, 1},
+    {k::object, 0, f::none, 122, 1, 0, 0, 0}, {k::object, 0, f::none, 121, 1, 0, 0, 0},
+    {k::array, 0, f::none, 121, 0, 67, 0, 0}, {k::object, 0, f::none, 132, 1, 0, 0, 0},
+    {k::object, 0, f::none, 130, 2, 0, 0, 0}, {k::string, 0, f::none, 126, 0, 0, 12, 1},
+    {k::object, 0, f::none, 129, 1, 0, 0, 0}, {k::object, 0, f::none, 128, 1, 0, 0, 0},
+    {k::array, 0, f::none, 128, 0, 143, 0, 0}, {k::object, 0, f::none, 126, 2, 0, 0, 0},
+    {k::string, 0, f::none, 126, 0, 0, 0, 0}, {k::object, 0, f::none, 137, 1, 0, 0, 0},
+    {k::object, 0, f::none, 135, 2, 0, 0, 0}, {k::string, 0, f::none, 133, 0, 0, 13, 1},
+    {k::object, 0, f::none, 134, 1, 0, 0, 0}, {k::object, 0, f::none, 133, 1, 0, 0, 0},
+    {k::array, 0, f::none, 133, 0, 84, 0, 0}, {k::object, 0, f::none, 142, 1, 0, 0, 0},
+    {k::object, 0, f::none, 140, 2, 0, 0, 0}, {k::string, 0, f::none, 138, 0, 0, 14, 1},
+    {k::object, 0, f::none, 139, 1, 0, 0, 0}, {k::object, 0, f::none, 138, 1, 0, 0, 0},
+    {k::array, 0, f::none, 138, 0, 96, 0, 0}, {k::object, 0, f::none, 149, 1, 0, 0, 0},
+    {k::object, 0, f::none, 147, 2, 0, 0, 0}, {k::string, 0, f::none, 143, 0, 0, 15, 1},
+    {k::object, 0, f::none, 146, 1, 0, 0, 0}, {k::object, 0, f::none, 145, 1, 0, 0, 0},
+    {k::array, 0, f::none, 145, 0, 163, 0, 0}, {k::object, 0, f::none, 143, 2, 0, 0, 0},
+    {k::string, 0, f::none, 143, 0, 0, 0, 0}, {k::object, 0, f::none, 166, 1, 0, 0, 0},
+    {k::object, 0, f::none, 163, 3, 0, 0, 0}, {k::string, 0, f::none, 150, 0, 0, 16, 1},
+    {k::object, 0, f::none, 157, 2, 0, 0, 0}, {k::array, 0, f::none, 150, 0, 170, 0, 0},
+    {k::string, 0, f::none, 150, 0, 0, 17, 4}, {k::object, 1, f::none, 156, 1, 0, 0, 0},
+    {k::object, 0, f::none, 153, 3, 0, 0, 0}, {k::string, 0, f::none, 150, 0, 0, 21, 1},
+    {k::string, 1, f::none, 150, 0, 0, 0, 0}, {k::object, 0, f::none, 150, 3, 0, 0, 0},
+    {k::string, 1, f::none, 150, 0, 0, 0, 0}, {k::string, 1, f::none, 150, 0, 0, 0, 0},
+    {k::string, 1, f::none, 150, 0, 0, 0, 0}, {k::object, 0, f::none, 162, 1, 0, 0, 0},
+    {k::object, 0, f::none, 161, 1, 0, 0, 0}, {k::object, 0, f::none, 159, 2, 0, 0, 0},
+    {k::string, 0, f::none, 159, 0, 0, 0, 0}, {k::object, 0, f::none, 169, 1, 0, 0, 0},
+    {k::array, 0, f::none, 169, 0, 185, 0, 0}, {k::object, 0, f::none, 167, 2, 0, 0, 0},
+    {k::string, 0, f::none, 167, 0, 0, 0, 0}, {k::object, 0, f::none, 172, 1, 0, 0, 0},
+    {k::array, 0, f::none, 172, 0, 189, 0, 0}, {k::object, 0, f::none, 170, 2, 0, 0, 0},
+    {k::string, 0, f::none, 170, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"external_id", 4, true}, {"integration_type", 5, false}, {"title", 6, true}, {"price", 7, false},
+    {"catalog_type", 8, false}, {"description", 9, true}, {"url", 10, true}, {"image_full_url", 11, false},
+    {"image_thumbnail_url", 12, false}, {"images", 13, false}, {"custom_metadata", 15, false},
+    {"published", 16, false}, {"type", 21, true}, {"id", 22, true}, {"data", 19, false}, {"categories", 18, false},
+    {"type", 2, true}, {"attributes", 3, true}, {"relationships", 17, false}, {"data", 1, true},
+    {"title", 27, false}, {"price", 28, false}, {"description", 29, false}, {"url", 30, false},
+    {"image_full_url", 31, false}, {"image_thumbnail_url", 32, false}, {"images", 33, false},
+    {"custom_metadata", 35, false}, {"published", 36, false}, {"type", 21, true}, {"id", 41, true},
+    {"data", 39, false}, {"categories", 38, false}, {"type", 2, true}, {"id", 25, true}, {"attributes", 26, true},
+    {"relationships", 37, false}, {"data", 24, true}, {"external_id", 46, true}, {"catalog_type", 47, false},
+    {"integration_type", 48, false}, {"title", 49, true}, {"description", 50, true}, {"sku", 51, true},
+    {"inventory_policy", 52, false}, {"inventory_quantity", 53, true}, {"price", 54, true}, {"url", 55, true},
+    {"image_full_url", 56, false}, {"image_thumbnail_url", 57, false}, {"images", 58, false},
+    {"custom_metadata", 60, false}, {"published", 61, false}, {"type", 2, true}, {"id", 65, true},
+    {"data", 64, false}, {"item", 63, true}, {"type", 44, true}, {"attributes", 45, true},
+    {"relationships", 62, true}, {"data", 43, true}, {"title", 70, false}, {"description", 71, false},
+    {"sku", 72, false}, {"inventory_policy", 73, false}, {"inventory_quantity", 74, false}, {"price", 75, false},
+    {"url", 76, false}, {"image_full_url", 77, false}, {"image_thumbnail_url", 78, false}, {"images", 79, false},
+    {"custom_metadata", 81, false}, {"published", 82, false}, {"type", 44, true}, {"id", 68, true},
+    {"attributes", 69, true}, {"data", 67, true}, {"external_id", 86, true}, {"name", 87, true},
+    {"integration_type", 88, false}, {"catalog_type", 89, false}, {"type", 2, true}, {"id", 94, true},
+    {"data", 92, false}, {"items", 91, false}, {"type", 21, true}, {"attributes", 85, true},
+    {"relationships", 90, false}, {"data", 84, true}, {"name", 99, false}, {"type", 2, true}, {"id", 104, true},
+    {"data", 102, false}, {"items", 101, false}, {"type", 21, true}, {"id", 97, true}, {"attributes", 98, true},
+    {"relationships", 100, false}, {"data", 96, true}, {"data", 110, true}, {"items", 109, true},
+    {"type", 107, true}, {"attributes", 108, true}, {"data", 106, true}, {"data", 116, true}, {"items", 115, true},
+    {"type", 113, true}, {"attributes", 114, true}, {"data", 112, true}, {"type", 2, true}, {"id", 124, true},
+    {"data", 122, true}, {"items", 121, true}, {"type", 119, true}, {"attributes", 120, true}, {"data", 118, true},
+    {"data", 130, true}, {"variants", 129, true}, {"type", 127, true}, {"attributes", 128, true},
+    {"data", 126, true}, {"data", 136, true}, {"variants", 135, true}, {"type", 133, true},
+    {"attributes", 134, true}, {"data", 132, true}, {"type", 44, true}, {"id", 144, true}, {"data", 142, true},
+    {"variants", 141, true}, {"type", 139, true}, {"attributes", 140, true}, {"data", 138, true},
+    {"data", 150, true}, {"categories", 149, true}, {"type", 147, true}, {"attributes", 148, true},
+    {"data", 146, true}, {"data", 156, true}, {"categories", 155, true}, {"type", 153, true},
+    {"attributes", 154, true}, {"data", 152, true}, {"type", 21, true}, {"id", 164, true}, {"data", 162, true},
+    {"categories", 161, true}, {"type", 159, true}, {"attributes", 160, true}, {"data", 158, true},
+    {"email", 176, false}, {"phone_number", 177, false}, {"external_id", 178, false}, {"type", 173, true},
+    {"id", 174, false}, {"attributes", 175, true}, {"data", 172, true}, {"channels", 169, true},
+    {"profile", 171, false}, {"type", 44, true}, {"id", 182, true}, {"data", 181, false}, {"variant", 180, true},
+    {"type", 167, true}, {"attributes", 168, true}, {"relationships", 179, true}, {"data", 166, true},
+    {"type", 2, true}, {"id", 186, true}, {"data", 184, true}, {"type", 21, true}, {"id", 190, true},
+    {"data", 188, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "scatalog-item", "s$custom", "scatalog-category", "scatalog-variant", "i0", "i1", "i2",
+    "scatalog-item-bulk-create-job", "scatalog-item-bulk-update-job", "scatalog-item-bulk-delete-job",
+    "scatalog-variant-bulk-create-job", "scatalog-variant-bulk-update-job", "scatalog-variant-bulk-delete-job",
+    "scatalog-category-bulk-create-job", "scatalog-category-bulk-update-job", "scatalog-category-bulk-delete-job",
+    "sback-in-stock-subscription", "sEMAIL", "sPUSH", "sSMS", "sWHATSAPP", "sprofile"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_catalogs
 
 /// GET /api/catalog-items: Get Catalog Items.
@@ -69,6 +222,7 @@ struct get_catalog_items {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
 };
 
@@ -87,6 +241,7 @@ struct create_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 0};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -105,6 +260,7 @@ struct get_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
 };
 
@@ -123,6 +279,7 @@ struct update_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 23};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -141,6 +298,7 @@ struct delete_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -159,6 +317,7 @@ struct get_catalog_variants {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
 };
 
@@ -177,6 +336,7 @@ struct create_catalog_variant {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 42};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -195,6 +355,7 @@ struct get_catalog_variant {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -213,6 +374,7 @@ struct update_catalog_variant {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 66};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -231,6 +393,7 @@ struct delete_catalog_variant {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -249,6 +412,7 @@ struct get_catalog_categories {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
 };
 
@@ -267,6 +431,7 @@ struct create_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 83};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -285,6 +450,7 @@ struct get_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -303,6 +469,7 @@ struct update_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 95};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -321,6 +488,7 @@ struct delete_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -339,6 +507,7 @@ struct get_bulk_create_catalog_items_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_21, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -357,6 +526,7 @@ struct bulk_create_catalog_items {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 105};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_21, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -375,6 +545,7 @@ struct get_bulk_create_catalog_items_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_24, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
 };
 
@@ -393,6 +564,7 @@ struct get_bulk_update_catalog_items_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_26, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -411,6 +583,7 @@ struct bulk_update_catalog_items {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 111};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_26, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -429,6 +602,7 @@ struct get_bulk_update_catalog_items_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_27, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
 };
 
@@ -447,6 +621,7 @@ struct get_bulk_delete_catalog_items_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -465,6 +640,7 @@ struct bulk_delete_catalog_items {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 117};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -483,6 +659,7 @@ struct get_bulk_delete_catalog_items_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -501,6 +678,7 @@ struct get_bulk_create_variants_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_29, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -519,6 +697,7 @@ struct bulk_create_catalog_variants {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 125};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -537,6 +716,7 @@ struct get_bulk_create_variants_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_30, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
 };
 
@@ -555,6 +735,7 @@ struct get_bulk_update_variants_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_31, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -573,6 +754,7 @@ struct bulk_update_catalog_variants {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 131};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_31, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -591,6 +773,7 @@ struct get_bulk_update_variants_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_32, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
 };
 
@@ -609,6 +792,7 @@ struct get_bulk_delete_variants_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -627,6 +811,7 @@ struct bulk_delete_catalog_variants {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 137};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -645,6 +830,7 @@ struct get_bulk_delete_variants_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -663,6 +849,7 @@ struct get_bulk_create_categories_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_34, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -681,6 +868,7 @@ struct bulk_create_catalog_categories {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 145};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_34, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -699,6 +887,7 @@ struct get_bulk_create_categories_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_35, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
 };
 
@@ -717,6 +906,7 @@ struct get_bulk_update_categories_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_37, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -735,6 +925,7 @@ struct bulk_update_catalog_categories {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 151};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_37, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -753,6 +944,7 @@ struct get_bulk_update_categories_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_38, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
 };
 
@@ -771,6 +963,7 @@ struct get_bulk_delete_categories_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -789,6 +982,7 @@ struct bulk_delete_catalog_categories {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 157};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -807,6 +1001,7 @@ struct get_bulk_delete_categories_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -825,6 +1020,7 @@ struct create_back_in_stock_subscription {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 165};
     static constexpr operation_facts facts{detail_catalogs::scopes_40, detail_catalogs::success_23, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -843,6 +1039,7 @@ struct get_items_for_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
 };
 
@@ -861,6 +1058,7 @@ struct get_item_ids_for_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
 };
 
@@ -879,6 +1077,7 @@ struct add_items_to_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -897,6 +1096,7 @@ struct update_items_for_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -915,6 +1115,7 @@ struct remove_items_from_catalog_category {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -933,6 +1134,7 @@ struct get_variants_for_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
 };
 
@@ -951,6 +1153,7 @@ struct get_variant_ids_for_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
 };
 
@@ -969,6 +1172,7 @@ struct get_categories_for_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
 };
 
@@ -987,6 +1191,7 @@ struct get_category_ids_for_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
 };
 
@@ -1005,6 +1210,7 @@ struct add_categories_to_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1023,6 +1229,7 @@ struct update_categories_for_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1041,6 +1248,7 @@ struct remove_categories_from_catalog_item {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

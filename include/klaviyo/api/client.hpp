@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_client {
 inline constexpr std::string_view fields_review_values_report_0[] = {"id", "results"};
 inline constexpr name_rule fields_1[] = {{"review-values-report", detail_client::fields_review_values_report_0}};
@@ -36,6 +37,232 @@ inline constexpr std::string_view scopes_21[] = {"profiles:write"};
 inline constexpr std::string_view scopes_22[] = {"catalogs:write", "profiles:write"};
 inline constexpr std::string_view fields_ip_allowlist_23[] = {"created", "id", "prefixes", "sync_token"};
 inline constexpr name_rule fields_24[] = {{"ip-allowlist", detail_client::fields_ip_allowlist_23}};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 21, 1, 0, 0, 0}, {k::object, 0, f::none, 18, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 4, 10, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 1, 4}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 5, 7}, {k::object, 1, f::none, 0, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 12, 2},
+    {k::integer, 1, f::none, 2, 0, 0, 14, 5}, {k::string, 1, f::none, 2, 0, 0, 0, 0},
+    {k::array, 1, f::none, 4, 0, 15, 0, 0}, {k::object, 0, f::none, 2, 2, 0, 0, 0},
+    {k::string, 0, f::none, 2, 0, 0, 0, 0}, {k::array, 0, f::none, 2, 0, 18, 0, 0},
+    {k::string, 0, f::none, 2, 0, 0, 0, 0}, {k::array, 1, f::none, 4, 0, 20, 0, 0},
+    {k::string, 0, f::none, 4, 0, 0, 0, 0}, {k::object, 0, f::none, 17, 1, 0, 0, 0},
+    {k::object, 0, f::none, 16, 1, 0, 0, 0}, {k::object, 0, f::none, 14, 2, 0, 0, 0},
+    {k::string, 0, f::none, 14, 0, 0, 19, 1}, {k::string, 0, f::none, 14, 0, 0, 0, 0},
+    {k::object, 0, f::none, 112, 1, 0, 0, 0}, {k::object, 0, f::none, 109, 3, 0, 0, 0},
+    {k::string, 0, f::none, 22, 0, 0, 20, 1}, {k::object, 0, f::none, 103, 2, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::object, 0, f::none, 102, 1, 0, 0, 0},
+    {k::object, 0, f::none, 99, 3, 0, 0, 0}, {k::string, 0, f::none, 22, 0, 0, 21, 1},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::object, 0, f::none, 85, 14, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::object, 1, f::none, 22, 10, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string_or_number, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string_or_number, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 0, 0},
+    {k::string, 1, f::none, 22, 0, 0, 0, 0}, {k::object, 1, f::none, 32, 0, 0, 0, 0},
+    {k::object, 1, f::none, 39, 2, 0, 0, 0}, {k::object, 1, f::none, 34, 3, 0, 0, 0},
+    {k::object, 1, f::none, 32, 0, 0, 0, 0}, {k::object, 1, f::none, 32, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 32, 2, 0, 0, 0}, {k::string, 0, f::none, 32, 0, 0, 0, 0},
+    {k::array, 0, f::none, 32, 0, 65, 0, 0}, {k::string, 0, f::none, 32, 0, 0, 0, 0},
+    {k::object, 1, f::none, 37, 2, 0, 0, 0}, {k::object, 0, f::none, 37, 0, 0, 0, 0},
+    {k::object, 0, f::none, 37, 0, 0, 0, 0}, {k::object, 1, f::none, 81, 4, 0, 0, 0},
+    {k::object, 1, f::none, 44, 2, 0, 0, 0}, {k::object, 1, f::none, 41, 2, 0, 0, 0},
+    {k::string, 0, f::none, 41, 0, 0, 22, 1}, {k::string, 1, f::date_time, 41, 0, 0, 0, 0},
+    {k::object, 1, f::none, 43, 1, 0, 0, 0}, {k::string, 0, f::none, 43, 0, 0, 22, 1},
+    {k::object, 1, f::none, 50, 2, 0, 0, 0}, {k::object, 1, f::none, 46, 2, 0, 0, 0},
+    {k::object, 1, f::none, 48, 2, 0, 0, 0}, {k::object, 1, f::none, 56, 2, 0, 0, 0},
+    {k::object, 1, f::none, 52, 2, 0, 0, 0}, {k::object, 1, f::none, 54, 2, 0, 0, 0},
+    {k::object, 1, f::none, 78, 3, 0, 0, 0}, {k::object, 0, f::none, 58, 2, 0, 0, 0},
+    {k::array, 1, f::none, 78, 0, 85, 0, 0}, {k::object, 0, f::none, 72, 6, 0, 0, 0},
+    {k::string, 0, f::none, 60, 0, 0, 0, 0}, {k::string, 0, f::none, 60, 0, 0, 23, 2},
+    {k::string, 0, f::none, 60, 0, 0, 25, 2}, {k::string, 1, f::none, 60, 0, 0, 27, 5},
+    {k::string, 1, f::none, 60, 0, 0, 32, 3}, {k::object, 1, f::none, 60, 12, 0, 0, 0},
+    {k::string, 1, f::none, 60, 0, 0, 0, 0}, {k::string, 1, f::none, 60, 0, 0, 35, 5},
+    {k::string, 1, f::none, 60, 0, 0, 0, 0}, {k::string, 1, f::none, 60, 0, 0, 0, 0},
+    {k::string, 1, f::none, 60, 0, 0, 40, 5}, {k::string, 1, f::none, 60, 0, 0, 0, 0},
+    {k::string, 1, f::none, 60, 0, 0, 0, 0}, {k::string, 1, f::none, 60, 0, 0, 0, 0},
+    {k::string, 1, f::none, 60, 0, 0, 0, 0}, {k::string, 1, f::none, 60, 0, 0, 0, 0},
+    {k::string, 1, f::none, 60, 0, 0, 0, 0}, {k::string, 1, f::none, 60, 0, 0, 45, 2},
+    {k::string, 1, f::none, 78, 0, 0, 0, 0}, {k::object, 0, f::none, 108, 1, 0, 0, 0},
+    {k::object, 0, f::none, 107, 1, 0, 0, 0}, {k::object, 0, f::none, 105, 2, 0, 0, 0},
+    {k::string, 0, f::none, 105, 0, 0, 47, 1}, {k::string, 0, f::none, 105, 0, 0, 0, 0},
+    {k::object, 0, f::none, 163, 1, 0, 0, 0}, {k::object, 0, f::none, 161, 2, 0, 0, 0},
+    {k::string, 0, f::none, 113, 0, 0, 48, 1}, {k::object, 0, f::none, 154, 7, 0, 0, 0},
+    {k::string, 0, f::none, 113, 0, 0, 0, 0}, {k::string, 0, f::none, 113, 0, 0, 23, 2},
+    {k::string, 1, f::none, 113, 0, 0, 27, 5}, {k::string, 0, f::none, 113, 0, 0, 25, 2},
+    {k::string, 1, f::none, 113, 0, 0, 32, 3}, {k::object, 1, f::none, 113, 12, 0, 0, 0},
+    {k::string, 1, f::none, 113, 0, 0, 0, 0}, {k::string, 1, f::none, 113, 0, 0, 35, 5},
+    {k::string, 1, f::none, 113, 0, 0, 0, 0}, {k::string, 1, f::none, 113, 0, 0, 0, 0},
+    {k::string, 1, f::none, 113, 0, 0, 40, 5}, {k::string, 1, f::none, 113, 0, 0, 0, 0},
+    {k::string, 1, f::none, 113, 0, 0, 0, 0}, {k::string, 1, f::none, 113, 0, 0, 0, 0},
+    {k::string, 1, f::none, 113, 0, 0, 0, 0}, {k::string, 1, f::none, 113, 0, 0, 0, 0},
+    {k::string, 1, f::none, 113, 0, 0, 0, 0}, {k::string, 1, f::none, 113, 0, 0, 45, 2},
+    {k::object, 0, f::none, 153, 1, 0, 0, 0}, {k::object, 0, f::none, 150, 3, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::object, 0, f::none, 137, 13, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::string, 1, f::none, 125, 0, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::string, 1, f::none, 125, 0, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::string, 1, f::none, 125, 0, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::string, 1, f::none, 125, 0, 0, 0, 0},
+    {k::string, 1, f::none, 125, 0, 0, 0, 0}, {k::object, 1, f::none, 125, 10, 0, 0, 0},
+    {k::object, 1, f::none, 135, 0, 0, 0, 0}, {k::object, 1, f::none, 135, 2, 0, 0, 0},
+    {k::string, 1, f::none, 137, 0, 0, 0, 0}, {k::object, 0, f::none, 199, 1, 0, 0, 0},
+    {k::object, 0, f::none, 197, 2, 0, 0, 0}, {k::string, 0, f::none, 164, 0, 0, 49, 1},
+    {k::object, 0, f::none, 193, 4, 0, 0, 0}, {k::string, 0, f::none, 164, 0, 0, 0, 0},
+    {k::string, 0, f::none, 164, 0, 0, 23, 2}, {k::string, 1, f::none, 164, 0, 0, 25, 2},
+    {k::object, 0, f::none, 192, 1, 0, 0, 0}, {k::object, 0, f::none, 188, 4, 0, 0, 0},
+    {k::string, 1, f::none, 164, 0, 0, 0, 0}, {k::object, 0, f::none, 174, 12, 0, 0, 0},
+    {k::string, 1, f::none, 164, 0, 0, 0, 0}, {k::string, 1, f::none, 164, 0, 0, 0, 0},
+    {k::string, 1, f::none, 164, 0, 0, 0, 0}, {k::string, 1, f::none, 164, 0, 0, 0, 0},
+    {k::string, 1, f::none, 164, 0, 0, 0, 0}, {k::string, 1, f::none, 164, 0, 0, 0, 0},
+    {k::string, 1, f::none, 164, 0, 0, 0, 0}, {k::string, 1, f::none, 164, 0, 0, 0, 0},
+    {k::string, 1, f::none, 164, 0, 0, 0, 0}, {k::string, 1, f::none, 164, 0, 0, 0, 0},
+    {k::object, 1, f::none, 164, 10, 0, 0, 0}, {k::object, 1, f::none, 174, 0, 0, 0, 0},
+    {k::object, 1, f::none, 186, 2, 0, 0, 0}, {k::object, 0, f::none, 250, 1, 0, 0, 0},
+    {k::object, 0, f::none, 248, 2, 0, 0, 0}, {k::string, 0, f::none, 200, 0, 0, 50, 1},
+    {k::object, 0, f::none, 240, 8, 0, 0, 0}, {k::object, 0, f::none, 200, 0, 0, 0, 0},
+    {k::string, 1, f::date_time, 200, 0, 0, 0, 0}, {k::number, 1, f::none, 200, 0, 0, 0, 0},
+    {k::string, 1, f::none, 200, 0, 0, 0, 0}, {k::string, 1, f::none, 200, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 200, 0, 0, 0, 0}, {k::object, 0, f::none, 204, 1, 0, 0, 0},
+    {k::object, 0, f::none, 202, 2, 0, 0, 0}, {k::string, 0, f::none, 200, 0, 0, 51, 1},
+    {k::object, 0, f::none, 200, 2, 0, 0, 0}, {k::string, 0, f::none, 200, 0, 0, 0, 0},
+    {k::string, 1, f::none, 200, 0, 0, 0, 0}, {k::object, 0, f::none, 239, 1, 0, 0, 0},
+    {k::object, 0, f::none, 236, 3, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::object, 0, f::none, 222, 14, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::string, 1, f::none, 205, 0, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::string, 1, f::none, 205, 0, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::string, 1, f::none, 205, 0, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::string, 1, f::none, 205, 0, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::string, 1, f::none, 205, 0, 0, 0, 0}, {k::string, 1, f::none, 205, 0, 0, 0, 0},
+    {k::object, 1, f::none, 205, 10, 0, 0, 0}, {k::object, 1, f::none, 215, 0, 0, 0, 0},
+    {k::object, 1, f::none, 220, 2, 0, 0, 0}, {k::object, 1, f::none, 215, 3, 0, 0, 0},
+    {k::object, 1, f::none, 218, 2, 0, 0, 0}, {k::object, 0, f::none, 280, 1, 0, 0, 0},
+    {k::object, 0, f::none, 276, 4, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::object, 0, f::none, 261, 13, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::string, 1, f::none, 251, 0, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::string, 1, f::none, 251, 0, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::string, 1, f::none, 251, 0, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::string, 1, f::none, 251, 0, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::string, 1, f::none, 251, 0, 0, 0, 0}, {k::string, 1, f::none, 251, 0, 0, 0, 0},
+    {k::object, 1, f::none, 251, 10, 0, 0, 0}, {k::object, 1, f::none, 261, 0, 0, 0, 0},
+    {k::object, 1, f::none, 274, 2, 0, 0, 0}, {k::object, 0, f::none, 298, 1, 0, 0, 0},
+    {k::object, 0, f::none, 296, 2, 0, 0, 0}, {k::string, 0, f::none, 281, 0, 0, 52, 1},
+    {k::object, 0, f::none, 293, 3, 0, 0, 0}, {k::boolean, 1, f::none, 281, 0, 0, 0, 0},
+    {k::object, 0, f::none, 281, 1, 0, 0, 0}, {k::object, 0, f::none, 292, 1, 0, 0, 0},
+    {k::array, 0, f::none, 292, 0, 235, 0, 0}, {k::object, 0, f::none, 290, 2, 0, 0, 0},
+    {k::object, 0, f::none, 283, 7, 0, 0, 0}, {k::object, 0, f::none, 282, 0, 0, 0, 0},
+    {k::string, 1, f::date_time, 282, 0, 0, 0, 0}, {k::number, 1, f::none, 282, 0, 0, 0, 0},
+    {k::string, 1, f::none, 282, 0, 0, 0, 0}, {k::boolean, 1, f::none, 282, 0, 0, 0, 0},
+    {k::object, 0, f::none, 282, 1, 0, 0, 0}, {k::string, 1, f::none, 283, 0, 0, 0, 0},
+    {k::object, 0, f::none, 315, 1, 0, 0, 0}, {k::object, 0, f::none, 312, 3, 0, 0, 0},
+    {k::string, 0, f::none, 299, 0, 0, 53, 1}, {k::object, 0, f::none, 306, 2, 0, 0, 0},
+    {k::array, 0, f::none, 299, 0, 249, 0, 0}, {k::string, 0, f::none, 299, 0, 0, 54, 4},
+    {k::object, 0, f::none, 305, 1, 0, 0, 0}, {k::object, 0, f::none, 302, 3, 0, 0, 0},
+    {k::string, 1, f::none, 299, 0, 0, 0, 0}, {k::object, 0, f::none, 299, 3, 0, 0, 0},
+    {k::string, 1, f::none, 299, 0, 0, 0, 0}, {k::string, 1, f::none, 299, 0, 0, 0, 0},
+    {k::string, 1, f::none, 299, 0, 0, 0, 0}, {k::object, 0, f::none, 311, 1, 0, 0, 0},
+    {k::object, 0, f::none, 310, 1, 0, 0, 0}, {k::object, 0, f::none, 308, 2, 0, 0, 0},
+    {k::string, 0, f::none, 308, 0, 0, 58, 1}, {k::string, 0, f::none, 308, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"external_id", 10, true}, {"integration_key", 11, true}, {"id", 16, true}, {"answers", 17, true},
+    {"review_type", 4, true}, {"email", 5, true}, {"author", 6, true}, {"content", 7, true},
+    {"incentive_type", 8, false}, {"product", 9, false}, {"rating", 12, false}, {"title", 13, false},
+    {"custom_questions", 14, false}, {"images", 19, false}, {"type", 24, true}, {"id", 25, true},
+    {"data", 23, false}, {"order", 22, false}, {"type", 2, true}, {"attributes", 3, true},
+    {"relationships", 21, false}, {"data", 1, true}, {"address1", 47, false}, {"address2", 48, false},
+    {"city", 49, false}, {"country", 50, false}, {"latitude", 51, false}, {"longitude", 52, false},
+    {"region", 53, false}, {"zip", 54, false}, {"timezone", 55, false}, {"ip", 56, false}, {"", 63, false},
+    {"", 64, false}, {"append", 60, false}, {"unappend", 61, false}, {"unset", 62, false}, {"append", 67, false},
+    {"unappend", 68, false}, {"patch_properties", 59, false}, {"patch_identifiers", 66, false},
+    {"consent", 72, true}, {"consented_at", 73, false}, {"consent", 75, true}, {"marketing", 71, false},
+    {"open_tracking", 74, false}, {"consent", 72, true}, {"consented_at", 73, false}, {"consent", 72, true},
+    {"consented_at", 73, false}, {"marketing", 77, false}, {"transactional", 78, false}, {"consent", 72, true},
+    {"consented_at", 73, false}, {"consent", 72, true}, {"consented_at", 73, false}, {"marketing", 80, false},
+    {"transactional", 81, false}, {"consent", 72, true}, {"consented_at", 73, false}, {"device_id", 92, false},
+    {"klaviyo_sdk", 93, false}, {"sdk_version", 94, false}, {"device_model", 95, false}, {"os_name", 96, false},
+    {"os_version", 97, false}, {"manufacturer", 98, false}, {"app_name", 99, false}, {"app_version", 100, false},
+    {"app_build", 101, false}, {"app_id", 102, false}, {"environment", 103, false}, {"token", 86, true},
+    {"platform", 87, true}, {"vendor", 88, true}, {"enablement_status", 89, false}, {"background", 90, false},
+    {"device_metadata", 91, false}, {"marketing", 83, true}, {"tokens", 84, false}, {"anonymous_id", 104, false},
+    {"email", 70, false}, {"sms", 76, false}, {"whatsapp", 79, false}, {"push", 82, false}, {"email", 36, false},
+    {"phone_number", 37, false}, {"external_id", 38, false}, {"_kx", 39, false}, {"first_name", 40, false},
+    {"last_name", 41, false}, {"organization", 42, false}, {"locale", 43, false}, {"title", 44, false},
+    {"image", 45, false}, {"location", 46, false}, {"properties", 57, false}, {"meta", 58, false},
+    {"subscriptions", 69, false}, {"type", 33, true}, {"id", 34, false}, {"attributes", 35, true},
+    {"data", 32, true}, {"custom_source", 30, false}, {"profile", 31, true}, {"type", 108, true},
+    {"id", 109, true}, {"data", 107, false}, {"list", 106, true}, {"type", 28, true}, {"attributes", 29, true},
+    {"relationships", 105, true}, {"data", 27, true}, {"device_id", 120, false}, {"klaviyo_sdk", 121, false},
+    {"sdk_version", 122, false}, {"device_model", 123, false}, {"os_name", 124, false}, {"os_version", 125, false},
+    {"manufacturer", 126, false}, {"app_name", 127, false}, {"app_version", 128, false}, {"app_build", 129, false},
+    {"app_id", 130, false}, {"environment", 131, false}, {"address1", 47, false}, {"address2", 48, false},
+    {"city", 49, false}, {"country", 50, false}, {"latitude", 51, false}, {"longitude", 52, false},
+    {"region", 53, false}, {"zip", 54, false}, {"timezone", 55, false}, {"ip", 56, false},
+    {"patch_properties", 59, false}, {"patch_identifiers", 66, false}, {"phone_number", 136, false},
+    {"external_id", 137, false}, {"_kx", 138, false}, {"first_name", 139, false}, {"last_name", 140, false},
+    {"organization", 141, false}, {"locale", 142, false}, {"title", 143, false}, {"image", 144, false},
+    {"location", 145, false}, {"properties", 146, false}, {"meta", 147, false}, {"email", 148, false},
+    {"type", 33, true}, {"id", 134, false}, {"attributes", 135, true}, {"data", 133, true}, {"token", 114, true},
+    {"platform", 115, true}, {"enablement_status", 116, false}, {"vendor", 117, true}, {"background", 118, false},
+    {"device_metadata", 119, false}, {"profile", 132, true}, {"type", 112, true}, {"attributes", 113, true},
+    {"data", 111, true}, {"address1", 47, false}, {"address2", 48, false}, {"city", 49, false},
+    {"country", 50, false}, {"latitude", 51, false}, {"longitude", 52, false}, {"region", 53, false},
+    {"zip", 54, false}, {"timezone", 55, false}, {"ip", 56, false}, {"email", 160, false},
+    {"phone_number", 161, false}, {"external_id", 162, false}, {"_kx", 163, false}, {"first_name", 164, false},
+    {"last_name", 165, false}, {"organization", 166, false}, {"locale", 167, false}, {"title", 168, false},
+    {"image", 169, false}, {"location", 170, false}, {"properties", 171, false}, {"patch_properties", 59, false},
+    {"patch_identifiers", 66, false}, {"type", 33, true}, {"id", 158, false}, {"attributes", 159, true},
+    {"meta", 172, false}, {"data", 157, true}, {"token", 153, true}, {"platform", 154, true},
+    {"vendor", 155, false}, {"profile", 156, true}, {"type", 151, true}, {"attributes", 152, true},
+    {"data", 150, true}, {"name", 187, true}, {"service", 188, false}, {"type", 185, true},
+    {"attributes", 186, true}, {"data", 184, true}, {"address1", 47, false}, {"address2", 48, false},
+    {"city", 49, false}, {"country", 50, false}, {"latitude", 51, false}, {"longitude", 52, false},
+    {"region", 53, false}, {"zip", 54, false}, {"timezone", 55, false}, {"ip", 56, false}, {"append", 60, false},
+    {"unappend", 61, false}, {"unset", 62, false}, {"append", 67, false}, {"unappend", 68, false},
+    {"patch_properties", 207, false}, {"patch_identifiers", 208, false}, {"email", 193, false},
+    {"phone_number", 194, false}, {"external_id", 195, false}, {"anonymous_id", 196, false}, {"_kx", 197, false},
+    {"first_name", 198, false}, {"last_name", 199, false}, {"organization", 200, false}, {"locale", 201, false},
+    {"title", 202, false}, {"image", 203, false}, {"location", 204, false}, {"properties", 205, false},
+    {"meta", 206, false}, {"type", 33, true}, {"id", 191, false}, {"attributes", 192, true}, {"data", 190, true},
+    {"properties", 177, true}, {"time", 178, false}, {"value", 179, false}, {"value_currency", 180, false},
+    {"unique_id", 181, false}, {"backfill", 182, false}, {"metric", 183, true}, {"profile", 189, true},
+    {"type", 175, true}, {"attributes", 176, true}, {"data", 174, true}, {"address1", 47, false},
+    {"address2", 48, false}, {"city", 49, false}, {"country", 50, false}, {"latitude", 51, false},
+    {"longitude", 52, false}, {"region", 53, false}, {"zip", 54, false}, {"timezone", 55, false},
+    {"ip", 56, false}, {"email", 213, false}, {"phone_number", 214, false}, {"external_id", 215, false},
+    {"anonymous_id", 216, false}, {"_kx", 217, false}, {"first_name", 218, false}, {"last_name", 219, false},
+    {"organization", 220, false}, {"locale", 221, false}, {"title", 222, false}, {"image", 223, false},
+    {"location", 224, false}, {"properties", 225, false}, {"patch_properties", 207, false},
+    {"patch_identifiers", 208, false}, {"type", 33, true}, {"id", 211, false}, {"attributes", 212, true},
+    {"meta", 226, false}, {"data", 210, true}, {"data", 210, true}, {"data", 184, true}, {"properties", 237, true},
+    {"time", 238, false}, {"value", 239, false}, {"value_currency", 240, false}, {"backfill", 241, false},
+    {"metric", 242, true}, {"unique_id", 243, false}, {"type", 175, true}, {"attributes", 236, true},
+    {"data", 234, true}, {"backfill", 231, false}, {"profile", 232, true}, {"events", 233, true},
+    {"type", 229, true}, {"attributes", 230, true}, {"data", 228, true}, {"email", 254, false},
+    {"phone_number", 255, false}, {"external_id", 256, false}, {"type", 33, true}, {"id", 252, false},
+    {"attributes", 253, true}, {"data", 251, true}, {"channels", 248, true}, {"profile", 250, true},
+    {"type", 260, true}, {"id", 261, true}, {"data", 259, false}, {"variant", 258, true}, {"type", 246, true},
+    {"attributes", 247, true}, {"relationships", 257, true}, {"data", 245, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sreview", "squestion", "srating", "sreview", "sstore", "scoupon_or_discount", "semployee_review",
+    "sfree_product", "sloyalty_points", "sother", "spaid_promotion", "ssweepstakes_entry", "sshopify",
+    "swoocommerce", "i1", "i2", "i3", "i4", "i5", "sorder", "ssubscription", "sprofile", "sSUBSCRIBED", "sandroid",
+    "sios", "sapns", "sfcm", "sAUTHORIZED", "sDENIED", "sNOT_DETERMINED", "sPROVISIONAL", "sUNAUTHORIZED",
+    "sAVAILABLE", "sDENIED", "sRESTRICTED", "sandroid", "sflutter", "sflutter_community", "sreact_native",
+    "sswift", "sandroid", "sios", "sipados", "smacos", "stvos", "sdebug", "srelease", "slist", "spush-token",
+    "spush-token-unregister", "sevent", "smetric", "sevent-bulk-create", "sback-in-stock-subscription", "sEMAIL",
+    "sPUSH", "sSMS", "sWHATSAPP", "scatalog-variant"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_client
 
 /// GET /client/review-values-reports: Get Client Review Values Reports.
@@ -53,6 +280,7 @@ struct get_client_review_values_reports {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_1, {}, {}, {}, detail_client::filter_3, false, detail_client::query_5, detail_client::query_5};
 };
 
@@ -71,6 +299,7 @@ struct get_client_reviews {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_7, {}, {}, detail_client::sort_14, detail_client::filter_13, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -89,6 +318,7 @@ struct create_client_review {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 0};
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -107,6 +337,7 @@ struct get_client_geofences {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_18, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -125,6 +356,7 @@ struct create_client_subscription {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 26};
     static constexpr operation_facts facts{detail_client::scopes_19, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -143,6 +375,7 @@ struct create_client_push_token {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 110};
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -161,6 +394,7 @@ struct unregister_client_push_token {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 149};
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -179,6 +413,7 @@ struct create_client_event {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 173};
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -197,6 +432,7 @@ struct create_client_profile {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 209};
     static constexpr operation_facts facts{detail_client::scopes_21, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -215,6 +451,7 @@ struct bulk_create_client_events {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 227};
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -233,6 +470,7 @@ struct create_client_back_in_stock_subscription {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_client::schema_table, 244};
     static constexpr operation_facts facts{detail_client::scopes_22, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -251,6 +489,7 @@ struct get_client_ip_allowlist {
     static constexpr bool public_client = true;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_24, {}, {}, {}, {}, false, detail_client::query_15, {}};
 };
 

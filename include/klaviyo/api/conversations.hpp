@@ -9,10 +9,88 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_conversations {
 inline constexpr std::string_view scopes_0[] = {"conversations:write"};
 inline constexpr unsigned success_1[] = {202};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 92, 1, 0, 0, 0}, {k::object, 0, f::none, 89, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 83, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::array, 1, f::none, 83, 0, 6, 0, 0},
+    {k::one_of, 0, f::none, 81, 2, 0, 0, 0}, {k::object, 0, f::none, 52, 5, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 1, 1},
+    {k::object, 1, f::none, 46, 3, 0, 0, 0}, {k::array, 1, f::none, 43, 0, 12, 0, 0},
+    {k::object, 0, f::none, 36, 7, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 1, f::none, 0, 0, 0, 0, 0}, {k::one_of, 1, f::none, 13, 2, 0, 0, 0},
+    {k::object, 0, f::none, 0, 10, 0, 0, 0}, {k::integer, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 2, 5}, {k::integer, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::date_time, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 7, 20},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 27, 2},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 10, 3, 0, 0, 0},
+    {k::integer, 1, f::none, 10, 0, 0, 0, 0}, {k::string, 1, f::none, 10, 0, 0, 0, 0},
+    {k::string, 1, f::none, 10, 0, 0, 0, 0}, {k::one_of, 1, f::none, 29, 2, 0, 0, 0},
+    {k::object, 0, f::none, 15, 8, 0, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 0, 0},
+    {k::string, 0, f::none, 15, 0, 0, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 0, 0},
+    {k::string, 0, f::none, 15, 0, 0, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 0, 0},
+    {k::integer, 0, f::none, 15, 0, 0, 0, 0}, {k::string, 1, f::none, 15, 0, 0, 0, 0},
+    {k::string, 1, f::none, 15, 0, 0, 0, 0}, {k::object, 0, f::none, 26, 3, 0, 0, 0},
+    {k::string, 1, f::none, 23, 0, 0, 0, 0}, {k::string, 1, f::none, 23, 0, 0, 0, 0},
+    {k::object, 1, f::none, 23, 3, 0, 0, 0}, {k::array, 1, f::none, 36, 0, 48, 0, 0},
+    {k::object, 0, f::none, 31, 5, 0, 0, 0}, {k::string, 0, f::none, 31, 0, 0, 0, 0},
+    {k::string, 0, f::none, 31, 0, 0, 0, 0}, {k::string, 0, f::none, 31, 0, 0, 29, 2},
+    {k::string, 1, f::none, 31, 0, 0, 0, 0}, {k::string, 1, f::none, 31, 0, 0, 31, 4},
+    {k::array, 1, f::none, 43, 0, 48, 0, 0}, {k::object, 1, f::none, 43, 3, 0, 0, 0},
+    {k::object, 1, f::none, 49, 0, 0, 0, 0}, {k::object, 1, f::none, 49, 3, 0, 0, 0},
+    {k::object, 0, f::none, 75, 6, 0, 0, 0}, {k::string, 0, f::none, 57, 0, 0, 0, 0},
+    {k::string, 0, f::none, 57, 0, 0, 35, 1}, {k::object, 1, f::none, 57, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 61, 2, 0, 0, 0}, {k::object, 0, f::none, 57, 2, 0, 0, 0},
+    {k::boolean, 1, f::none, 57, 0, 0, 36, 1}, {k::integer, 0, f::none, 57, 0, 0, 0, 0},
+    {k::object, 0, f::none, 59, 2, 0, 0, 0}, {k::boolean, 0, f::none, 59, 0, 0, 37, 1},
+    {k::string, 0, f::none, 59, 0, 0, 0, 0}, {k::object, 1, f::none, 63, 10, 0, 0, 0},
+    {k::one_of, 1, f::none, 73, 2, 0, 0, 0}, {k::object, 0, f::none, 88, 1, 0, 0, 0},
+    {k::object, 0, f::none, 87, 1, 0, 0, 0}, {k::object, 0, f::none, 85, 2, 0, 0, 0},
+    {k::string, 0, f::none, 85, 0, 0, 38, 1}, {k::string, 0, f::none, 85, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"id", 19, true}, {"file_path", 20, true}, {"name", 21, true}, {"format", 22, true}, {"file_size", 23, true},
+    {"updated", 24, true}, {"origin", 25, false}, {"url", 26, true}, {"image_type", 27, true},
+    {"l10n_key", 28, false}, {"static_image_asset_id", 30, false}, {"dynamic_image_template", 31, false},
+    {"rendered_asset_url", 32, false}, {"", 18, false}, {"", 29, false}, {"id", 35, true},
+    {"company_id", 36, true}, {"url", 37, true}, {"media_type", 38, false}, {"name", 39, true},
+    {"file_size", 40, true}, {"thumbnail_url", 41, false}, {"l10n_key", 42, false},
+    {"static_image_asset_id", 30, false}, {"dynamic_image_template", 31, false}, {"rendered_asset_url", 32, false},
+    {"static_asset_id", 44, false}, {"dynamic_template", 45, false}, {"thumbnail", 46, false}, {"", 34, false},
+    {"", 43, false}, {"id", 49, true}, {"text", 50, true}, {"type", 51, true}, {"url", 52, false},
+    {"open_mode", 53, false}, {"id", 13, true}, {"title", 14, false}, {"text", 15, false}, {"extra", 16, false},
+    {"image", 17, false}, {"video", 33, false}, {"buttons", 47, false}, {"static_asset_id", 44, false},
+    {"dynamic_template", 45, false}, {"thumbnail", 46, false}, {"cards", 11, false}, {"suggestions", 54, false},
+    {"file", 55, false}, {"static_image_asset_id", 30, false}, {"dynamic_image_template", 31, false},
+    {"rendered_asset_url", 32, false}, {"message", 8, false}, {"message_format", 9, false},
+    {"rich_content", 10, false}, {"extra", 56, false}, {"image", 57, false}, {"dynamic", 64, false},
+    {"static_image_asset_id", 65, true}, {"dynamic", 67, false}, {"dynamic_image_template", 68, true},
+    {"", 63, false}, {"", 66, false}, {"id", 19, true}, {"file_path", 20, true}, {"name", 21, true},
+    {"format", 22, true}, {"file_size", 23, true}, {"updated", 24, true}, {"origin", 25, false}, {"url", 26, true},
+    {"image_type", 27, true}, {"l10n_key", 28, false}, {"", 34, false}, {"", 43, false}, {"message", 59, true},
+    {"message_format", 60, false}, {"extra", 61, false}, {"image", 62, false}, {"selected_image", 69, false},
+    {"media", 70, false}, {"", 7, false}, {"", 58, false}, {"body", 4, true}, {"message_hierarchy", 5, false},
+    {"type", 74, true}, {"id", 75, true}, {"data", 73, false}, {"conversation", 72, true}, {"type", 2, true},
+    {"attributes", 3, true}, {"relationships", 71, true}, {"data", 1, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sconversation-message", "sRCS", "sgif", "sjpeg", "sjpg", "spng", "swebp",
+    "sADOPTION_SMS_FORM_FROM_EMAIL_FORM", "sADOPTION_SMS_MULTI_STEP_FORM_FROM_EMAIL_FORM", "sAI", "sAPI",
+    "sAPPLICATION", "sCLONED", "sCOMPOSER", "sCOMPOSER_AI_EDITED", "sCOMPOSER_AI_GENERATED",
+    "sCOMPOSER_USED_IN_KLAVIYO_OBJECT", "sCOMPOSER_USER_UPLOADED", "sCOMPOSER_WEB_SCRAPED", "sINTEGRATION",
+    "sKLAVIYO", "sLIBRARY", "sMARKETING_AGENT", "sSOCIAL_INSTAGRAM", "sSOCIAL_INSTAGRAM_OVERLAID", "sUI",
+    "sWEB_SCRAPE", "sdynamic", "sstatic", "sOPEN_URL", "sREPLY", "sBROWSER", "sWEBVIEW_FULL", "sWEBVIEW_HALF",
+    "sWEBVIEW_TALL", "sSMS", "bfalse", "btrue", "sconversation"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_conversations
 
 /// POST /api/conversation-messages: Create Conversation Message.
@@ -30,6 +108,7 @@ struct create_conversation_message {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_conversations::schema_table, 0};
     static constexpr operation_facts facts{detail_conversations::scopes_0, detail_conversations::success_1, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

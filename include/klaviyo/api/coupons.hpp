@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_coupons {
 inline constexpr std::string_view fields_coupon_0[] = {"description", "external_id", "id", "monitor_configuration"};
 inline constexpr name_rule fields_1[] = {{"coupon", detail_coupons::fields_coupon_0}};
@@ -34,6 +35,43 @@ inline constexpr name_rule filter_19[] = {{"status", detail_coupons::filter_stat
 inline constexpr unsigned success_20[] = {202};
 inline constexpr name_rule fields_21[] = {{"coupon-code", detail_coupons::fields_coupon_code_7}, {"coupon-code-bulk-create-job", detail_coupons::fields_coupon_code_bulk_create_job_17}};
 inline constexpr std::string_view include_22[] = {"coupon-codes"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 5, 1, 0, 0, 0}, {k::object, 0, f::none, 3, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 1, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 11, 1, 0, 0, 0},
+    {k::object, 0, f::none, 8, 3, 0, 0, 0}, {k::string, 0, f::none, 6, 0, 0, 0, 0},
+    {k::object, 0, f::none, 6, 2, 0, 0, 0}, {k::string, 1, f::none, 6, 0, 0, 0, 0},
+    {k::object, 1, f::none, 6, 0, 0, 0, 0}, {k::object, 0, f::none, 21, 1, 0, 0, 0},
+    {k::object, 0, f::none, 18, 3, 0, 0, 0}, {k::string, 0, f::none, 12, 0, 0, 1, 1},
+    {k::object, 0, f::none, 12, 2, 0, 0, 0}, {k::string, 0, f::none, 12, 0, 0, 0, 0},
+    {k::string, 1, f::date_time, 12, 0, 0, 0, 0}, {k::object, 0, f::none, 17, 1, 0, 0, 0},
+    {k::object, 0, f::none, 16, 1, 0, 0, 0}, {k::object, 0, f::none, 14, 2, 0, 0, 0},
+    {k::string, 0, f::none, 14, 0, 0, 0, 0}, {k::object, 0, f::none, 27, 1, 0, 0, 0},
+    {k::object, 0, f::none, 24, 3, 0, 0, 0}, {k::string, 0, f::none, 22, 0, 0, 0, 0},
+    {k::object, 0, f::none, 22, 2, 0, 0, 0}, {k::string, 1, f::none, 22, 0, 0, 2, 6},
+    {k::string, 1, f::date_time, 22, 0, 0, 0, 0}, {k::object, 0, f::none, 32, 1, 0, 0, 0},
+    {k::object, 0, f::none, 30, 2, 0, 0, 0}, {k::string, 0, f::none, 28, 0, 0, 8, 1},
+    {k::object, 0, f::none, 29, 1, 0, 0, 0}, {k::object, 0, f::none, 28, 1, 0, 0, 0},
+    {k::array, 0, f::none, 28, 0, 14, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"external_id", 4, true}, {"description", 5, false}, {"monitor_configuration", 6, false}, {"type", 2, true},
+    {"attributes", 3, true}, {"data", 1, true}, {"description", 11, false}, {"monitor_configuration", 12, false},
+    {"type", 2, true}, {"id", 9, true}, {"attributes", 10, true}, {"data", 8, true}, {"unique_code", 17, true},
+    {"expires_at", 18, false}, {"type", 2, true}, {"id", 22, true}, {"data", 21, false}, {"coupon", 20, true},
+    {"type", 15, true}, {"attributes", 16, true}, {"relationships", 19, true}, {"data", 14, true},
+    {"status", 27, false}, {"expires_at", 28, false}, {"type", 15, true}, {"id", 25, true},
+    {"attributes", 26, true}, {"data", 24, true}, {"data", 34, true}, {"coupon-codes", 33, true},
+    {"type", 31, true}, {"attributes", 32, true}, {"data", 30, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "scoupon", "scoupon-code", "sASSIGNED_TO_PROFILE", "sDELETING", "sPROCESSING", "sUNASSIGNED", "sUSED",
+    "sVERSION_NOT_ACTIVE", "scoupon-code-bulk-create-job"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_coupons
 
 /// GET /api/coupons: Get Coupons.
@@ -51,6 +89,7 @@ struct get_coupons {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -69,6 +108,7 @@ struct create_coupon {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_coupons::schema_table, 0};
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_5, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -87,6 +127,7 @@ struct get_coupon {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -105,6 +146,7 @@ struct update_coupon {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_coupons::schema_table, 7};
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -123,6 +165,7 @@ struct delete_coupon {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -141,6 +184,7 @@ struct get_coupon_codes {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, detail_coupons::filter_12, true, {}, {}};
 };
 
@@ -159,6 +203,7 @@ struct create_coupon_code {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_coupons::schema_table, 13};
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -177,6 +222,7 @@ struct get_coupon_code {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, {}, false, {}, {}};
 };
 
@@ -195,6 +241,7 @@ struct update_coupon_code {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_coupons::schema_table, 23};
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -213,6 +260,7 @@ struct delete_coupon_code {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -231,6 +279,7 @@ struct get_bulk_create_coupon_code_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_18, {}, {}, {}, detail_coupons::filter_19, false, {}, {}};
 };
 
@@ -249,6 +298,7 @@ struct bulk_create_coupon_codes {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_coupons::schema_table, 29};
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_20, detail_coupons::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -267,6 +317,7 @@ struct get_bulk_create_coupon_codes_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_21, {}, detail_coupons::include_22, {}, {}, false, {}, {}};
 };
 
@@ -285,6 +336,7 @@ struct get_coupon_for_coupon_code {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -303,6 +355,7 @@ struct get_coupon_id_for_coupon_code {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -321,6 +374,7 @@ struct get_coupon_codes_for_coupon {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
 };
 
@@ -339,6 +393,7 @@ struct get_coupon_code_ids_for_coupon {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, {}, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
 };
 

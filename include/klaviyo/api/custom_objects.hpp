@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_custom_objects {
 inline constexpr std::string_view fields_data_source_0[] = {"description", "id", "namespace", "title", "visibility"};
 inline constexpr name_rule fields_1[] = {{"data-source", detail_custom_objects::fields_data_source_0}};
@@ -44,6 +45,142 @@ inline constexpr std::string_view filter_event_type_29[] = {"any", "equals"};
 inline constexpr std::string_view filter_timestamp_30[] = {"greater-or-equal", "less-than"};
 inline constexpr name_rule filter_31[] = {{"event_type", detail_custom_objects::filter_event_type_29}, {"record_id", detail_custom_objects::filter_namespace_12}, {"status", detail_custom_objects::filter_event_type_29}, {"timestamp", detail_custom_objects::filter_timestamp_30}};
 inline constexpr std::string_view include_32[] = {"object-record", "object-type"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 6, 1, 0, 0, 0}, {k::object, 0, f::none, 4, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 4, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 1, 2},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 43, 1, 0, 0, 0}, {k::object, 0, f::none, 40, 3, 0, 0, 0},
+    {k::string, 0, f::none, 7, 0, 0, 3, 1}, {k::string, 0, f::none, 7, 0, 0, 0, 0},
+    {k::object, 0, f::none, 38, 2, 0, 0, 0}, {k::array, 1, f::none, 21, 0, 14, 0, 0},
+    {k::one_of, 0, f::none, 19, 2, 0, 0, 0}, {k::object, 0, f::none, 10, 3, 0, 0, 0},
+    {k::integer, 0, f::none, 7, 0, 0, 0, 0}, {k::string, 0, f::none, 7, 0, 0, 4, 1},
+    {k::one_of, 0, f::none, 7, 3, 0, 0, 0}, {k::number, 0, f::none, 7, 0, 0, 0, 0},
+    {k::string, 0, f::none, 7, 0, 0, 0, 0}, {k::boolean, 0, f::none, 7, 0, 0, 0, 0},
+    {k::object, 0, f::none, 16, 3, 0, 0, 0}, {k::integer, 0, f::none, 13, 0, 0, 0, 0},
+    {k::string, 0, f::none, 13, 0, 0, 5, 1}, {k::object, 0, f::none, 13, 3, 0, 0, 0},
+    {k::string, 0, f::none, 13, 0, 0, 0, 0}, {k::string, 0, f::none, 13, 0, 0, 0, 0},
+    {k::string, 0, f::none, 13, 0, 0, 0, 0}, {k::array, 1, f::none, 38, 0, 30, 0, 0},
+    {k::object, 0, f::none, 35, 3, 0, 0, 0}, {k::string, 0, f::none, 21, 0, 0, 0, 0},
+    {k::string, 0, f::none, 21, 0, 0, 5, 1}, {k::one_of, 0, f::none, 33, 2, 0, 0, 0},
+    {k::object, 0, f::none, 21, 5, 0, 0, 0}, {k::string, 0, f::none, 21, 0, 0, 0, 0},
+    {k::string, 0, f::none, 21, 0, 0, 6, 1}, {k::string, 0, f::none, 21, 0, 0, 0, 0},
+    {k::string, 0, f::none, 21, 0, 0, 0, 0}, {k::string, 1, f::none, 21, 0, 0, 7, 2},
+    {k::object, 0, f::none, 28, 5, 0, 0, 0}, {k::string, 0, f::none, 26, 0, 0, 0, 0},
+    {k::string, 0, f::none, 26, 0, 0, 9, 1}, {k::string, 0, f::none, 26, 0, 0, 0, 0},
+    {k::array, 0, f::none, 28, 0, 45, 0, 0}, {k::object, 0, f::none, 26, 2, 0, 0, 0},
+    {k::string, 0, f::none, 26, 0, 0, 10, 5}, {k::string, 0, f::none, 26, 0, 0, 0, 0},
+    {k::string, 1, f::none, 28, 0, 0, 7, 2}, {k::object, 0, f::none, 69, 1, 0, 0, 0},
+    {k::object, 0, f::none, 67, 2, 0, 0, 0}, {k::string, 0, f::none, 44, 0, 0, 15, 1},
+    {k::object, 0, f::none, 62, 5, 0, 0, 0}, {k::string, 0, f::none, 44, 0, 0, 0, 0},
+    {k::string, 1, f::none, 44, 0, 0, 0, 0}, {k::string, 1, f::none, 44, 0, 0, 1, 2},
+    {k::string, 1, f::none, 44, 0, 0, 0, 0}, {k::object, 1, f::none, 61, 1, 0, 0, 0},
+    {k::object, 0, f::none, 59, 2, 0, 0, 0}, {k::string, 0, f::none, 44, 0, 0, 16, 1},
+    {k::object, 0, f::none, 55, 4, 0, 0, 0}, {k::array, 1, f::none, 48, 0, 62, 0, 0},
+    {k::object, 0, f::none, 44, 4, 0, 0, 0}, {k::integer, 0, f::none, 44, 0, 0, 0, 0},
+    {k::string, 0, f::none, 44, 0, 0, 0, 0}, {k::string, 0, f::none, 44, 0, 0, 17, 5},
+    {k::string, 1, f::none, 44, 0, 0, 0, 0}, {k::string, 1, f::none, 48, 0, 0, 22, 2},
+    {k::array, 1, f::none, 48, 0, 69, 0, 0}, {k::string, 0, f::none, 48, 0, 0, 0, 0},
+    {k::object, 1, f::none, 54, 1, 0, 0, 0}, {k::object, 0, f::none, 52, 2, 0, 0, 0},
+    {k::object, 0, f::none, 50, 2, 0, 0, 0}, {k::array, 1, f::none, 50, 0, 74, 0, 0},
+    {k::one_of, 0, f::none, 48, 2, 0, 0, 0}, {k::array, 1, f::none, 50, 0, 30, 0, 0},
+    {k::object, 0, f::none, 78, 1, 0, 0, 0}, {k::object, 0, f::none, 75, 3, 0, 0, 0},
+    {k::string, 0, f::none, 70, 0, 0, 0, 0}, {k::object, 0, f::none, 70, 5, 0, 0, 0},
+    {k::string, 1, f::none, 70, 0, 0, 0, 0}, {k::array, 1, f::none, 70, 0, 62, 0, 0},
+    {k::string, 1, f::none, 70, 0, 0, 0, 0}, {k::string, 1, f::none, 70, 0, 0, 22, 2},
+    {k::array, 1, f::none, 70, 0, 85, 0, 0}, {k::string, 0, f::none, 70, 0, 0, 0, 0},
+    {k::object, 0, f::none, 91, 1, 0, 0, 0}, {k::object, 0, f::none, 88, 3, 0, 0, 0},
+    {k::string, 0, f::none, 79, 0, 0, 24, 1}, {k::object, 0, f::none, 83, 1, 0, 0, 0},
+    {k::object, 1, f::none, 82, 1, 0, 0, 0}, {k::array, 0, f::none, 82, 0, 92, 0, 0},
+    {k::object, 0, f::none, 80, 2, 0, 0, 0}, {k::string, 0, f::none, 79, 0, 0, 25, 1},
+    {k::object, 0, f::none, 79, 1, 0, 0, 0}, {k::object, 0, f::none, 79, 0, 0, 0, 0},
+    {k::object, 0, f::none, 87, 1, 0, 0, 0}, {k::object, 0, f::none, 86, 1, 0, 0, 0},
+    {k::object, 0, f::none, 84, 2, 0, 0, 0}, {k::string, 0, f::none, 84, 0, 0, 0, 0},
+    {k::object, 0, f::none, 101, 1, 0, 0, 0}, {k::object, 0, f::none, 98, 3, 0, 0, 0},
+    {k::string, 0, f::none, 92, 0, 0, 26, 1}, {k::object, 0, f::none, 93, 1, 0, 0, 0},
+    {k::object, 0, f::none, 92, 1, 0, 0, 0}, {k::object, 0, f::none, 97, 1, 0, 0, 0},
+    {k::object, 0, f::none, 96, 1, 0, 0, 0}, {k::object, 0, f::none, 94, 2, 0, 0, 0},
+    {k::string, 0, f::none, 94, 0, 0, 0, 0}, {k::object, 0, f::none, 116, 1, 0, 0, 0},
+    {k::object, 0, f::none, 113, 3, 0, 0, 0}, {k::object, 0, f::none, 103, 6, 0, 0, 0},
+    {k::string, 0, f::none, 102, 0, 0, 0, 0}, {k::array, 0, f::none, 102, 0, 62, 0, 0},
+    {k::string, 1, f::none, 102, 0, 0, 0, 0}, {k::string, 1, f::none, 102, 0, 0, 22, 2},
+    {k::array, 1, f::none, 102, 0, 117, 0, 0}, {k::string, 0, f::none, 102, 0, 0, 0, 0},
+    {k::object, 1, f::none, 102, 1, 0, 0, 0}, {k::object, 0, f::none, 112, 1, 0, 0, 0},
+    {k::object, 0, f::none, 111, 1, 0, 0, 0}, {k::object, 0, f::none, 109, 2, 0, 0, 0},
+    {k::string, 0, f::none, 109, 0, 0, 0, 0}, {k::object, 0, f::none, 123, 1, 0, 0, 0},
+    {k::object, 0, f::none, 121, 2, 0, 0, 0}, {k::string, 0, f::none, 117, 0, 0, 27, 1},
+    {k::object, 0, f::none, 120, 1, 0, 0, 0}, {k::object, 0, f::none, 119, 1, 0, 0, 0},
+    {k::array, 0, f::none, 119, 0, 129, 0, 0}, {k::object, 0, f::none, 117, 2, 0, 0, 0},
+    {k::string, 0, f::none, 117, 0, 0, 28, 1}, {k::string, 0, f::none, 117, 0, 0, 0, 0},
+    {k::object, 0, f::none, 129, 1, 0, 0, 0}, {k::array, 0, f::none, 129, 0, 134, 0, 0},
+    {k::object, 0, f::none, 126, 3, 0, 0, 0}, {k::string, 0, f::none, 124, 0, 0, 0, 0},
+    {k::object, 1, f::none, 124, 2, 0, 0, 0}, {k::string, 0, f::none, 124, 0, 0, 0, 0},
+    {k::string, 1, f::none, 124, 0, 0, 0, 0}, {k::object, 0, f::none, 136, 1, 0, 0, 0},
+    {k::object, 0, f::none, 133, 3, 0, 0, 0}, {k::string, 0, f::none, 130, 0, 0, 0, 0},
+    {k::object, 1, f::none, 130, 3, 0, 0, 0}, {k::string, 0, f::none, 130, 0, 0, 0, 0},
+    {k::string, 1, f::none, 130, 0, 0, 0, 0}, {k::string, 1, f::none, 130, 0, 0, 0, 0},
+    {k::object, 0, f::none, 141, 1, 0, 0, 0}, {k::array, 0, f::none, 141, 0, 148, 0, 0},
+    {k::object, 0, f::none, 138, 3, 0, 0, 0}, {k::string, 0, f::none, 137, 0, 0, 0, 0},
+    {k::object, 1, f::none, 137, 1, 0, 0, 0}, {k::string, 0, f::none, 137, 0, 0, 0, 0},
+    {k::object, 0, f::none, 147, 1, 0, 0, 0}, {k::array, 0, f::none, 147, 0, 154, 0, 0},
+    {k::object, 0, f::none, 144, 3, 0, 0, 0}, {k::string, 0, f::none, 142, 0, 0, 29, 1},
+    {k::string, 0, f::none, 142, 0, 0, 0, 0}, {k::object, 1, f::none, 142, 2, 0, 0, 0},
+    {k::object, 0, f::none, 154, 1, 0, 0, 0}, {k::object, 0, f::none, 151, 3, 0, 0, 0},
+    {k::string, 0, f::none, 148, 0, 0, 0, 0}, {k::object, 1, f::none, 148, 3, 0, 0, 0},
+    {k::object, 0, f::none, 159, 1, 0, 0, 0}, {k::array, 0, f::none, 159, 0, 164, 0, 0},
+    {k::object, 0, f::none, 156, 3, 0, 0, 0}, {k::string, 0, f::none, 155, 0, 0, 0, 0},
+    {k::object, 1, f::none, 155, 1, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"title", 4, true}, {"visibility", 5, false}, {"description", 6, false}, {"namespace", 7, false},
+    {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true}, {"", 19, false}, {"", 20, false},
+    {"", 21, false}, {"id", 16, true}, {"type", 17, true}, {"value", 18, true}, {"source_id", 26, true},
+    {"id_path", 27, true}, {"data_path", 28, true}, {"id", 23, true}, {"type", 24, true}, {"source", 25, true},
+    {"", 15, false}, {"", 22, false}, {"source_id", 35, true}, {"type", 36, true}, {"id_path", 37, true},
+    {"related_id_path", 38, true}, {"update_strategy", 39, false}, {"identifier_type", 46, true},
+    {"path", 47, true}, {"source_id", 41, true}, {"type", 42, true}, {"id_path", 43, true},
+    {"related_id_paths", 44, true}, {"update_strategy", 48, false}, {"", 34, false}, {"", 40, false},
+    {"relationship_id", 31, true}, {"type", 32, true}, {"source", 33, true}, {"property_mappings", 13, false},
+    {"relationship_mappings", 29, false}, {"type", 10, true}, {"id", 11, true}, {"attributes", 12, true},
+    {"data", 9, true}, {"id", 63, true}, {"name", 64, true}, {"type", 65, true}, {"description", 66, false},
+    {"", 15, false}, {"", 22, false}, {"property_mappings", 73, false}, {"relationship_mappings", 75, false},
+    {"type", 10, true}, {"attributes", 72, true}, {"data", 71, true}, {"properties", 61, false},
+    {"status", 67, false}, {"required", 68, false}, {"source-mapping", 70, false}, {"type", 59, true},
+    {"attributes", 60, true}, {"data", 58, true}, {"title", 53, true}, {"description", 54, false},
+    {"visibility", 55, false}, {"namespace", 56, false}, {"object-schema", 57, false}, {"type", 51, true},
+    {"attributes", 52, true}, {"data", 50, true}, {"title", 80, false}, {"properties", 81, false},
+    {"description", 82, false}, {"status", 83, false}, {"required", 84, false}, {"type", 59, true},
+    {"id", 78, true}, {"attributes", 79, true}, {"data", 77, true}, {"record", 95, true}, {"type", 93, true},
+    {"attributes", 94, true}, {"data", 91, true}, {"data-source-records", 90, false}, {"type", 2, true},
+    {"id", 99, true}, {"data", 98, false}, {"data-source", 97, false}, {"type", 88, true},
+    {"attributes", 89, true}, {"relationships", 96, false}, {"data", 87, true}, {"data", 92, true},
+    {"data-source-record", 104, true}, {"type", 2, true}, {"id", 108, true}, {"data", 107, false},
+    {"data-source", 106, false}, {"type", 102, true}, {"attributes", 103, true}, {"relationships", 105, false},
+    {"data", 101, true}, {"data", 71, true}, {"title", 112, true}, {"properties", 113, true},
+    {"description", 114, false}, {"status", 115, false}, {"required", 116, false}, {"source-mapping", 118, false},
+    {"type", 51, true}, {"id", 122, true}, {"data", 121, false}, {"object-type", 120, false}, {"type", 59, true},
+    {"attributes", 111, true}, {"relationships", 119, false}, {"data", 110, true}, {"type", 130, true},
+    {"id", 131, true}, {"data", 128, false}, {"object-records", 127, true}, {"type", 125, true},
+    {"relationships", 126, true}, {"data", 124, true}, {"name", 137, true}, {"description", 138, false},
+    {"type", 59, true}, {"id", 135, true}, {"meta", 136, false}, {"data", 133, true},
+    {"relationship_id", 143, true}, {"name", 144, false}, {"description", 145, false}, {"type", 59, true},
+    {"id", 141, true}, {"meta", 142, false}, {"data", 140, true}, {"relationship_id", 151, true},
+    {"type", 59, true}, {"id", 149, true}, {"meta", 150, false}, {"data", 147, true}, {"name", 137, true},
+    {"description", 138, false}, {"type", 155, true}, {"id", 156, true}, {"meta", 157, false}, {"data", 153, true},
+    {"relationship_id", 143, true}, {"name", 144, false}, {"description", 145, false}, {"type", 155, true},
+    {"id", 160, true}, {"meta", 161, false}, {"data", 159, true}, {"relationship_id", 151, true},
+    {"type", 155, true}, {"id", 165, true}, {"meta", 166, false}, {"data", 163, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sdata-source", "sprivate", "sshared", "ssource-mapping", "sconstant", "ssimple", "scustom-object",
+    "sadditive", "sreplace_from_origin", "sprofile", "sanonymous", "semail", "sexternal-id", "sklaviyo-id",
+    "sphone", "sobject-type", "sobject-schema", "sboolean", "sfloat", "sint", "sstring", "stimestamp", "sactive",
+    "sdraft", "sdata-source-record-bulk-create-job", "sdata-source-record", "sdata-source-record-create-job",
+    "sobject-record-bulk-delete-job", "sobject-record", "sprofile-object-schema"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_custom_objects
 
 /// GET /api/data-sources: Get Data Sources.
@@ -61,6 +198,7 @@ struct get_data_sources {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -79,6 +217,7 @@ struct create_data_source {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 0};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -97,6 +236,7 @@ struct get_data_source {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -115,6 +255,7 @@ struct delete_data_source {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -133,6 +274,7 @@ struct get_source_mapping {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -151,6 +293,7 @@ struct update_source_mapping {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 8};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -169,6 +312,7 @@ struct get_object_types {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_11, {}, detail_custom_objects::include_14, {}, detail_custom_objects::filter_13, false, {}, {}};
 };
 
@@ -187,6 +331,7 @@ struct create_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 49};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -205,6 +350,7 @@ struct get_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_18, {}, detail_custom_objects::include_19, {}, {}, false, {}, {}};
 };
 
@@ -223,6 +369,7 @@ struct delete_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -241,6 +388,7 @@ struct get_object_schema {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_21, {}, detail_custom_objects::include_22, {}, {}, false, {}, {}};
 };
 
@@ -259,6 +407,7 @@ struct update_object_schema {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 76};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -277,6 +426,7 @@ struct get_object_record {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -295,6 +445,7 @@ struct bulk_create_data_source_records {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 86};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -313,6 +464,7 @@ struct create_data_source_record {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 100};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -331,6 +483,7 @@ struct create_object_schema {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 109};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -349,6 +502,7 @@ struct bulk_delete_object_records {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 123};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_26, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -367,6 +521,7 @@ struct get_records_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -385,6 +540,7 @@ struct get_record_ids_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -403,6 +559,7 @@ struct get_ingestion_logs_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_28, {}, detail_custom_objects::include_32, {}, detail_custom_objects::filter_31, false, {}, {}};
 };
 
@@ -421,6 +578,7 @@ struct get_ingestion_log_ids_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, detail_custom_objects::filter_31, false, {}, {}};
 };
 
@@ -439,6 +597,7 @@ struct get_current_schema_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -457,6 +616,7 @@ struct get_current_schema_id_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -475,6 +635,7 @@ struct get_draft_schema_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -493,6 +654,7 @@ struct get_draft_schema_id_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -511,6 +673,7 @@ struct get_schema_versions_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -529,6 +692,7 @@ struct get_schema_version_ids_for_object_type {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -547,6 +711,7 @@ struct get_object_type_relationships {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -565,6 +730,7 @@ struct get_profile_type_relationships {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -583,6 +749,7 @@ struct get_source_mapping_for_object_schema {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -601,6 +768,7 @@ struct get_source_mapping_id_for_object_schema {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -619,6 +787,7 @@ struct get_object_schema_relationships {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -637,6 +806,7 @@ struct create_object_schema_relationship {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 132};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -655,6 +825,7 @@ struct update_object_schema_relationship {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 139};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -673,6 +844,7 @@ struct delete_object_schema_relationship {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 146};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -691,6 +863,7 @@ struct get_profile_schema_relationships {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -709,6 +882,7 @@ struct create_profile_schema_relationship {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 152};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -727,6 +901,7 @@ struct update_profile_schema_relationship {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 158};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -745,6 +920,7 @@ struct delete_profile_schema_relationship {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 162};
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,10 +9,29 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_data_privacy {
 inline constexpr std::string_view scopes_0[] = {"data-privacy:write"};
 inline constexpr unsigned success_1[] = {202};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 9, 1, 0, 0, 0}, {k::object, 0, f::none, 7, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 6, 1, 0, 0, 0},
+    {k::object, 0, f::none, 5, 1, 0, 0, 0}, {k::object, 0, f::none, 2, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 1, 1}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 0, 2, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"email", 9, false}, {"phone_number", 10, false}, {"type", 6, true}, {"id", 7, false}, {"attributes", 8, true},
+    {"data", 5, true}, {"profile", 4, true}, {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sdata-privacy-deletion-job", "sprofile"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_data_privacy
 
 /// POST /api/data-privacy-deletion-jobs: Request Profile Deletion.
@@ -30,6 +49,7 @@ struct request_profile_deletion {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_data_privacy::schema_table, 0};
     static constexpr operation_facts facts{detail_data_privacy::scopes_0, detail_data_privacy::success_1, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -10,9 +10,11 @@
 //     cursor_paginated, public_client (a /client/ operation: no private key,
 //     company_id instead), body (none, json or multipart), body_required,
 //     facts (operation_facts below: scopes, success statuses, the query
-//     vocabulary).
+//     vocabulary), request_schema (the body's schema, schema.hpp; empty
+//     without a JSON body).
 #pragma once
 
+#include <klaviyo/api/schema.hpp>
 #include <klaviyo/http.hpp>
 #include <klaviyo/operation.hpp>
 
@@ -68,6 +70,7 @@ concept api_operation = operation_descriptor<Op> && requires {
     { Op::public_client } -> std::convertible_to<bool>;
     { Op::body } -> std::convertible_to<body_kind>;
     { Op::facts } -> std::convertible_to<operation_facts>;
+    { Op::request_schema } -> std::convertible_to<schema::ref>;
 };
 
 } // namespace klaviyo::api

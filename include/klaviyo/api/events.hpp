@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_events {
 inline constexpr std::string_view fields_attribution_0[] = {"id"};
 inline constexpr std::string_view fields_event_1[] = {"datetime", "event_properties", "id", "timestamp", "uuid"};
@@ -33,6 +34,89 @@ inline constexpr name_rule fields_18[] = {{"profile", detail_events::fields_prof
 inline constexpr std::string_view additional_fields_profile_19[] = {"subscriptions", "predictive_analytics"};
 inline constexpr name_rule additional_fields_20[] = {{"profile", detail_events::additional_fields_profile_19}};
 inline constexpr std::string_view scopes_21[] = {"events:read", "profiles:read"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 52, 1, 0, 0, 0}, {k::object, 0, f::none, 50, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 42, 8, 0, 0, 0},
+    {k::object, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::date_time, 0, 0, 0, 0, 0},
+    {k::number, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::boolean, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 4, 1, 0, 0, 0}, {k::object, 0, f::none, 2, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 1, 1}, {k::object, 0, f::none, 0, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 41, 1, 0, 0, 0}, {k::object, 0, f::none, 38, 3, 0, 0, 0},
+    {k::string, 0, f::none, 5, 0, 0, 2, 1}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::object, 0, f::none, 24, 14, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::object, 1, f::none, 5, 10, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string_or_number, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string_or_number, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::object, 1, f::none, 15, 0, 0, 0, 0},
+    {k::object, 1, f::none, 22, 2, 0, 0, 0}, {k::object, 1, f::none, 17, 3, 0, 0, 0},
+    {k::object, 1, f::none, 15, 0, 0, 0, 0}, {k::object, 1, f::none, 15, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 15, 2, 0, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 0, 0},
+    {k::array, 0, f::none, 15, 0, 51, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 0, 0},
+    {k::object, 1, f::none, 20, 2, 0, 0, 0}, {k::object, 0, f::none, 20, 0, 0, 0, 0},
+    {k::object, 0, f::none, 20, 0, 0, 0, 0}, {k::object, 0, f::none, 103, 1, 0, 0, 0},
+    {k::object, 0, f::none, 101, 2, 0, 0, 0}, {k::string, 0, f::none, 53, 0, 0, 3, 1},
+    {k::object, 0, f::none, 100, 1, 0, 0, 0}, {k::object, 0, f::none, 99, 1, 0, 0, 0},
+    {k::array, 0, f::none, 99, 0, 61, 0, 0}, {k::object, 0, f::none, 97, 2, 0, 0, 0},
+    {k::string, 0, f::none, 53, 0, 0, 4, 1}, {k::object, 0, f::none, 94, 3, 0, 0, 0},
+    {k::boolean, 1, f::none, 53, 0, 0, 0, 0}, {k::object, 0, f::none, 82, 1, 0, 0, 0},
+    {k::object, 0, f::none, 78, 4, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::object, 0, f::none, 63, 13, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::string, 1, f::none, 53, 0, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::string, 1, f::none, 53, 0, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::string, 1, f::none, 53, 0, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::string, 1, f::none, 53, 0, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::string, 1, f::none, 53, 0, 0, 0, 0}, {k::string, 1, f::none, 53, 0, 0, 0, 0},
+    {k::object, 1, f::none, 53, 10, 0, 0, 0}, {k::object, 1, f::none, 63, 0, 0, 0, 0},
+    {k::object, 1, f::none, 76, 2, 0, 0, 0}, {k::object, 0, f::none, 93, 1, 0, 0, 0},
+    {k::array, 0, f::none, 93, 0, 85, 0, 0}, {k::object, 0, f::none, 91, 2, 0, 0, 0},
+    {k::object, 0, f::none, 84, 7, 0, 0, 0}, {k::object, 0, f::none, 83, 0, 0, 0, 0},
+    {k::string, 1, f::date_time, 83, 0, 0, 0, 0}, {k::number, 1, f::none, 83, 0, 0, 0, 0},
+    {k::string, 1, f::none, 83, 0, 0, 0, 0}, {k::boolean, 1, f::none, 83, 0, 0, 0, 0},
+    {k::object, 0, f::none, 83, 1, 0, 0, 0}, {k::string, 1, f::none, 84, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"name", 14, true}, {"service", 15, false}, {"type", 12, true}, {"attributes", 13, true}, {"data", 11, true},
+    {"address1", 33, false}, {"address2", 34, false}, {"city", 35, false}, {"country", 36, false},
+    {"latitude", 37, false}, {"longitude", 38, false}, {"region", 39, false}, {"zip", 40, false},
+    {"timezone", 41, false}, {"ip", 42, false}, {"", 49, false}, {"", 50, false}, {"append", 46, false},
+    {"unappend", 47, false}, {"unset", 48, false}, {"append", 53, false}, {"unappend", 54, false},
+    {"patch_properties", 45, false}, {"patch_identifiers", 52, false}, {"email", 21, false},
+    {"phone_number", 22, false}, {"external_id", 23, false}, {"anonymous_id", 24, false}, {"_kx", 25, false},
+    {"first_name", 26, false}, {"last_name", 27, false}, {"organization", 28, false}, {"locale", 29, false},
+    {"title", 30, false}, {"image", 31, false}, {"location", 32, false}, {"properties", 43, false},
+    {"meta", 44, false}, {"type", 18, true}, {"id", 19, false}, {"attributes", 20, true}, {"data", 17, true},
+    {"properties", 4, true}, {"time", 5, false}, {"value", 6, false}, {"value_currency", 7, false},
+    {"unique_id", 8, false}, {"backfill", 9, false}, {"metric", 10, true}, {"profile", 16, true},
+    {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true}, {"address1", 33, false},
+    {"address2", 34, false}, {"city", 35, false}, {"country", 36, false}, {"latitude", 37, false},
+    {"longitude", 38, false}, {"region", 39, false}, {"zip", 40, false}, {"timezone", 41, false},
+    {"ip", 42, false}, {"email", 69, false}, {"phone_number", 70, false}, {"external_id", 71, false},
+    {"anonymous_id", 72, false}, {"_kx", 73, false}, {"first_name", 74, false}, {"last_name", 75, false},
+    {"organization", 76, false}, {"locale", 77, false}, {"title", 78, false}, {"image", 79, false},
+    {"location", 80, false}, {"properties", 81, false}, {"patch_properties", 45, false},
+    {"patch_identifiers", 52, false}, {"type", 18, true}, {"id", 67, false}, {"attributes", 68, true},
+    {"meta", 82, false}, {"data", 66, true}, {"data", 11, true}, {"properties", 87, true}, {"time", 88, false},
+    {"value", 89, false}, {"value_currency", 90, false}, {"backfill", 91, false}, {"metric", 92, true},
+    {"unique_id", 93, false}, {"type", 2, true}, {"attributes", 86, true}, {"data", 84, true},
+    {"backfill", 64, false}, {"profile", 65, true}, {"events", 83, true}, {"type", 62, true},
+    {"attributes", 63, true}, {"data", 60, true}, {"events-bulk-create", 59, true}, {"type", 57, true},
+    {"attributes", 58, true}, {"data", 56, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sevent", "smetric", "sprofile", "sevent-bulk-create-job", "sevent-bulk-create"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_events
 
 /// GET /api/events: Get Events.
@@ -50,6 +134,7 @@ struct get_events {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, detail_events::sort_12, detail_events::filter_8, false, {}, {}};
 };
 
@@ -68,6 +153,7 @@ struct create_event {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_events::schema_table, 0};
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -86,6 +172,7 @@ struct get_event {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, {}, {}, false, {}, {}};
 };
 
@@ -104,6 +191,7 @@ struct bulk_create_events {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_events::schema_table, 55};
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -122,6 +210,7 @@ struct get_metric_for_event {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, detail_events::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -140,6 +229,7 @@ struct get_metric_id_for_event {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -158,6 +248,7 @@ struct get_profile_for_event {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, detail_events::fields_18, detail_events::additional_fields_20, {}, {}, {}, false, {}, {}};
 };
 
@@ -176,6 +267,7 @@ struct get_profile_id_for_event {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

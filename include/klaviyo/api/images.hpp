@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_images {
 inline constexpr std::string_view fields_image_0[] = {"format", "hidden", "id", "image_url", "name", "size", "updated_at"};
 inline constexpr name_rule fields_1[] = {{"image", detail_images::fields_image_0}};
@@ -22,6 +23,26 @@ inline constexpr unsigned success_7[] = {200};
 inline constexpr std::string_view sort_8[] = {"format", "id", "name", "size", "updated_at"};
 inline constexpr std::string_view scopes_9[] = {"images:write"};
 inline constexpr unsigned success_10[] = {201};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 5, 1, 0, 0, 0}, {k::object, 0, f::none, 3, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 3, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 11, 1, 0, 0, 0},
+    {k::object, 0, f::none, 8, 3, 0, 0, 0}, {k::string, 0, f::none, 6, 0, 0, 0, 0},
+    {k::object, 0, f::none, 6, 2, 0, 0, 0}, {k::string, 1, f::none, 6, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 6, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"name", 4, false}, {"import_from_url", 5, true}, {"hidden", 6, false}, {"type", 2, true},
+    {"attributes", 3, true}, {"data", 1, true}, {"name", 11, false}, {"hidden", 12, false}, {"type", 2, true},
+    {"id", 9, true}, {"attributes", 10, true}, {"data", 8, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "simage"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_images
 
 /// GET /api/images: Get Images.
@@ -39,6 +60,7 @@ struct get_images {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, detail_images::sort_8, detail_images::filter_5, false, {}, {}};
 };
 
@@ -57,6 +79,7 @@ struct upload_image_from_url {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_images::schema_table, 0};
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -75,6 +98,7 @@ struct get_image {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -93,6 +117,7 @@ struct update_image {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_images::schema_table, 7};
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -111,6 +136,7 @@ struct upload_image_from_file {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::multipart;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_lists {
 inline constexpr std::string_view fields_flow_0[] = {"archived", "created", "id", "name", "status", "trigger_type", "updated"};
 inline constexpr std::string_view fields_list_1[] = {"created", "id", "name", "opt_in_process", "updated"};
@@ -44,6 +45,31 @@ inline constexpr std::string_view sort_29[] = {"joined_group_at"};
 inline constexpr std::string_view scopes_30[] = {"lists:write", "profiles:write"};
 inline constexpr name_rule fields_31[] = {{"flow", detail_lists::fields_flow_0}};
 inline constexpr std::string_view scopes_32[] = {"flows:read", "lists:read"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 4, 1, 0, 0, 0}, {k::object, 0, f::none, 2, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 1, 2},
+    {k::object, 0, f::none, 10, 1, 0, 0, 0}, {k::object, 0, f::none, 7, 3, 0, 0, 0},
+    {k::string, 0, f::none, 5, 0, 0, 0, 0}, {k::object, 0, f::none, 5, 2, 0, 0, 0},
+    {k::string, 1, f::none, 5, 0, 0, 0, 0}, {k::string, 1, f::none, 5, 0, 0, 1, 2},
+    {k::object, 0, f::none, 13, 1, 0, 0, 0}, {k::array, 0, f::none, 13, 0, 14, 0, 0},
+    {k::object, 0, f::none, 11, 2, 0, 0, 0}, {k::string, 0, f::none, 11, 0, 0, 3, 1},
+    {k::string, 0, f::none, 11, 0, 0, 0, 0}, {k::object, 0, f::none, 16, 1, 0, 0, 0},
+    {k::array, 0, f::none, 16, 0, 19, 0, 0}, {k::object, 0, f::none, 14, 2, 0, 0, 0},
+    {k::string, 0, f::none, 14, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"name", 4, true}, {"opt_in_process", 5, false}, {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true},
+    {"name", 10, false}, {"opt_in_process", 11, false}, {"type", 2, true}, {"id", 8, true},
+    {"attributes", 9, true}, {"data", 7, true}, {"type", 15, true}, {"id", 16, true}, {"data", 13, true},
+    {"type", 15, true}, {"id", 20, true}, {"data", 18, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "slist", "sdouble_opt_in", "ssingle_opt_in", "sprofile"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_lists
 
 /// GET /api/lists: Get Lists.
@@ -61,6 +87,7 @@ struct get_lists {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_3, {}, detail_lists::include_9, detail_lists::sort_10, detail_lists::filter_6, false, {}, {}};
 };
 
@@ -79,6 +106,7 @@ struct create_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_lists::schema_table, 0};
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_13, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -97,6 +125,7 @@ struct get_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_15, detail_lists::additional_fields_17, detail_lists::include_9, {}, {}, false, {}, {}};
 };
 
@@ -115,6 +144,7 @@ struct update_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_lists::schema_table, 6};
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_8, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -133,6 +163,7 @@ struct delete_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -151,6 +182,7 @@ struct get_tags_for_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, detail_lists::fields_19, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -169,6 +201,7 @@ struct get_tag_ids_for_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -187,6 +220,7 @@ struct get_profiles_for_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, detail_lists::fields_22, detail_lists::additional_fields_24, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
 };
 
@@ -205,6 +239,7 @@ struct get_profile_ids_for_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, {}, {}, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
 };
 
@@ -223,6 +258,7 @@ struct add_profiles_to_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_lists::schema_table, 12};
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -241,6 +277,7 @@ struct remove_profiles_from_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_lists::schema_table, 17};
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -259,6 +296,7 @@ struct get_flows_triggered_by_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, detail_lists::fields_31, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -277,6 +315,7 @@ struct get_ids_for_flows_triggered_by_list {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

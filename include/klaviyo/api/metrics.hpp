@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_metrics {
 inline constexpr std::string_view fields_flow_0[] = {"archived", "created", "id", "name", "status", "trigger_type", "updated"};
 inline constexpr std::string_view fields_metric_1[] = {"created", "id", "integration", "name", "updated"};
@@ -41,6 +42,105 @@ inline constexpr name_rule fields_26[] = {{"flow", detail_metrics::fields_flow_0
 inline constexpr std::string_view scopes_27[] = {"flows:read", "metrics:read"};
 inline constexpr name_rule fields_28[] = {{"metric-property", detail_metrics::fields_metric_property_8}};
 inline constexpr name_rule fields_29[] = {{"metric", detail_metrics::fields_metric_1}};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 46, 1, 0, 0, 0}, {k::object, 0, f::none, 44, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 42, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 40, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 1, 2}, {k::array, 0, f::none, 40, 0, 8, 0, 0},
+    {k::object, 0, f::none, 37, 3, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::array, 1, f::none, 37, 0, 11, 0, 0}, {k::object, 0, f::none, 35, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::one_of, 0, f::none, 27, 8, 0, 0, 0},
+    {k::object, 0, f::none, 0, 3, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 3, 1},
+    {k::string, 0, f::none, 0, 0, 0, 4, 6}, {k::number, 0, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 3, 3, 0, 0, 0}, {k::string, 0, f::none, 3, 0, 0, 10, 1},
+    {k::array, 0, f::none, 3, 0, 21, 0, 0}, {k::string, 0, f::none, 3, 0, 0, 0, 0},
+    {k::string, 0, f::none, 3, 0, 0, 11, 1}, {k::object, 0, f::none, 6, 2, 0, 0, 0},
+    {k::string, 0, f::none, 6, 0, 0, 12, 1}, {k::string, 0, f::none, 6, 0, 0, 13, 2},
+    {k::object, 0, f::none, 8, 3, 0, 0, 0}, {k::string, 0, f::none, 8, 0, 0, 15, 1},
+    {k::string, 0, f::none, 8, 0, 0, 16, 1}, {k::boolean, 0, f::none, 8, 0, 0, 0, 0},
+    {k::object, 0, f::none, 11, 3, 0, 0, 0}, {k::string, 0, f::none, 11, 0, 0, 11, 1},
+    {k::string, 0, f::none, 11, 0, 0, 17, 10}, {k::string, 1, f::none, 11, 0, 0, 0, 0},
+    {k::object, 0, f::none, 16, 3, 0, 0, 0}, {k::string, 0, f::none, 14, 0, 0, 27, 1},
+    {k::string, 0, f::none, 14, 0, 0, 28, 2}, {k::one_of, 1, f::none, 14, 2, 0, 0, 0},
+    {k::integer, 0, f::none, 14, 0, 0, 0, 0}, {k::string, 0, f::none, 14, 0, 0, 0, 0},
+    {k::object, 0, f::none, 21, 3, 0, 0, 0}, {k::string, 0, f::none, 19, 0, 0, 27, 1},
+    {k::string, 0, f::none, 19, 0, 0, 30, 4}, {k::one_of, 1, f::none, 19, 2, 0, 0, 0},
+    {k::integer, 0, f::none, 19, 0, 0, 0, 0}, {k::string, 0, f::none, 19, 0, 0, 0, 0},
+    {k::object, 0, f::none, 24, 3, 0, 0, 0}, {k::string, 0, f::none, 24, 0, 0, 27, 1},
+    {k::string, 0, f::none, 24, 0, 0, 34, 2}, {k::string, 1, f::none, 24, 0, 0, 0, 0},
+    {k::string, 1, f::none, 37, 0, 0, 0, 0}, {k::object, 0, f::none, 54, 1, 0, 0, 0},
+    {k::object, 0, f::none, 51, 3, 0, 0, 0}, {k::string, 0, f::none, 47, 0, 0, 0, 0},
+    {k::object, 0, f::none, 49, 2, 0, 0, 0}, {k::string, 1, f::none, 47, 0, 0, 0, 0},
+    {k::object, 1, f::none, 47, 2, 0, 0, 0}, {k::object, 0, f::none, 66, 1, 0, 0, 0},
+    {k::object, 0, f::none, 63, 3, 0, 0, 0}, {k::string, 0, f::none, 55, 0, 0, 36, 1},
+    {k::string, 0, f::none, 55, 0, 0, 37, 7}, {k::object, 0, f::none, 61, 2, 0, 0, 0},
+    {k::object, 0, f::none, 57, 1, 0, 0, 0}, {k::object, 0, f::none, 55, 2, 0, 0, 0},
+    {k::string, 0, f::none, 55, 0, 0, 44, 1}, {k::string, 0, f::none, 55, 0, 0, 0, 0},
+    {k::object, 0, f::none, 60, 1, 0, 0, 0}, {k::object, 0, f::none, 58, 2, 0, 0, 0},
+    {k::string, 0, f::none, 58, 0, 0, 0, 0}, {k::object, 0, f::none, 79, 1, 0, 0, 0},
+    {k::object, 0, f::none, 77, 2, 0, 0, 0}, {k::string, 0, f::none, 67, 0, 0, 45, 1},
+    {k::object, 0, f::none, 67, 10, 0, 0, 0}, {k::string, 0, f::none, 67, 0, 0, 0, 0},
+    {k::string, 0, f::none, 67, 0, 0, 0, 0}, {k::array, 0, f::none, 67, 0, 76, 0, 0},
+    {k::string, 0, f::none, 67, 0, 0, 46, 3}, {k::string, 1, f::none, 67, 0, 0, 49, 4},
+    {k::integer, 1, f::none, 67, 0, 0, 0, 0}, {k::array, 1, f::none, 67, 0, 80, 0, 0},
+    {k::string, 0, f::none, 67, 0, 0, 53, 36}, {k::array, 1, f::none, 67, 0, 82, 0, 0},
+    {k::string, 0, f::none, 67, 0, 0, 0, 0}, {k::array, 0, f::none, 67, 0, 84, 0, 0},
+    {k::string, 0, f::none, 67, 0, 0, 0, 0}, {k::string, 1, f::none, 67, 0, 0, 0, 0},
+    {k::string, 0, f::none, 67, 0, 0, 89, 78}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"type", 15, true}, {"operator", 16, true}, {"value", 17, true}, {"operator", 19, true}, {"value", 20, true},
+    {"type", 22, true}, {"type", 24, true}, {"operator", 25, true}, {"type", 27, true}, {"operator", 28, true},
+    {"value", 29, true}, {"type", 31, true}, {"operator", 32, true}, {"value", 33, true}, {"", 38, false},
+    {"", 39, false}, {"type", 35, true}, {"operator", 36, true}, {"value", 37, true}, {"", 44, false},
+    {"", 45, false}, {"type", 41, true}, {"operator", 42, true}, {"value", 43, true}, {"type", 47, true},
+    {"operator", 48, true}, {"value", 49, true}, {"", 14, false}, {"", 18, false}, {"", 23, false},
+    {"", 26, false}, {"", 30, false}, {"", 34, false}, {"", 40, false}, {"", 46, false}, {"property", 12, true},
+    {"filter", 13, true}, {"metric_id", 9, true}, {"metric_filters", 10, false}, {"value_property", 50, false},
+    {"aggregation_method", 6, true}, {"metric_groups", 7, true}, {"name", 4, true}, {"definition", 5, true},
+    {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true}, {"aggregation_method", 6, true},
+    {"metric_groups", 7, true}, {"name", 55, false}, {"definition", 56, false}, {"type", 2, true},
+    {"id", 53, true}, {"attributes", 54, true}, {"data", 52, true}, {"type", 64, true}, {"id", 65, true},
+    {"data", 63, false}, {"type", 2, true}, {"id", 68, true}, {"data", 67, false}, {"metric", 62, false},
+    {"custom-metric", 66, false}, {"type", 59, true}, {"id", 60, true}, {"relationships", 61, false},
+    {"data", 58, true}, {"metric_id", 73, true}, {"page_cursor", 74, false}, {"measurements", 75, true},
+    {"interval", 77, false}, {"page_size", 78, false}, {"by", 79, false}, {"return_fields", 81, false},
+    {"filter", 83, true}, {"timezone", 85, false}, {"sort", 86, false}, {"type", 71, true},
+    {"attributes", 72, true}, {"data", 70, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "scustom-metric", "scount", "svalue", "snumeric", "sequals", "sgreater-than", "sgreater-than-or-equal",
+    "sless-than", "sless-than-or-equal", "snot-equals", "sin", "sstring", "sexistence", "sis-set", "snot-set",
+    "sboolean", "sequals", "scontains", "sends-with", "sequals", "snot-contains", "snot-ends-with", "snot-equals",
+    "snot-starts-with", "snregex", "sregex", "sstarts-with", "slist", "scontains", "snot-contains",
+    "scontains-ends-with", "scontains-starts-with", "snot-contains-ends-with", "snot-contains-starts-with",
+    "scontains-substring", "snot-contains-substring", "smapped-metric", "sadded_to_cart", "scancelled_sales",
+    "sordered_product", "srefunded_sales", "srevenue", "sstarted_checkout", "sviewed_product", "smetric",
+    "smetric-aggregate", "scount", "ssum_value", "sunique", "sday", "shour", "smonth", "sweek",
+    "s$attributed_channel", "s$attributed_flow", "s$attributed_message", "s$attributed_variation",
+    "s$campaign_channel", "s$flow", "s$flow_channel", "s$message", "s$message_send_cohort", "s$usage_amount",
+    "s$value_currency", "s$variation", "s$variation_send_cohort", "sBot Click", "sBounce Type", "sCampaign Name",
+    "sClient Canonical", "sClient Name", "sClient Type", "sEmail Domain", "sFailure Source", "sFailure Type",
+    "sFrom Number", "sFrom Phone Region", "sInbox Provider", "sList", "sMessage Format", "sMessage Name",
+    "sMessage Type", "sMethod", "sSegment Count", "sSubject", "sTo Number", "sTo Phone Region", "sURL", "sform_id",
+    "s$attributed_channel", "s-$attributed_channel", "s$attributed_flow", "s-$attributed_flow",
+    "s$attributed_message", "s-$attributed_message", "s$attributed_variation", "s-$attributed_variation",
+    "s$campaign_channel", "s-$campaign_channel", "s$flow", "s-$flow", "s$flow_channel", "s-$flow_channel",
+    "s$message", "s-$message", "s$message_send_cohort", "s-$message_send_cohort", "s$usage_amount",
+    "s-$usage_amount", "s$value_currency", "s-$value_currency", "s$variation", "s-$variation",
+    "s$variation_send_cohort", "s-$variation_send_cohort", "sBot Click", "s-Bot Click", "sBounce Type",
+    "s-Bounce Type", "sCampaign Name", "s-Campaign Name", "sClient Canonical", "s-Client Canonical",
+    "sClient Name", "s-Client Name", "sClient Type", "s-Client Type", "sEmail Domain", "s-Email Domain",
+    "sFailure Source", "s-Failure Source", "sFailure Type", "s-Failure Type", "sFrom Number", "s-From Number",
+    "sFrom Phone Region", "s-From Phone Region", "sInbox Provider", "s-Inbox Provider", "sList", "s-List",
+    "sMessage Format", "s-Message Format", "sMessage Name", "s-Message Name", "sMessage Type", "s-Message Type",
+    "sMethod", "s-Method", "sSegment Count", "s-Segment Count", "sSubject", "s-Subject", "sTo Number",
+    "s-To Number", "sTo Phone Region", "s-To Phone Region", "sURL", "s-URL", "scount", "s-count", "sform_id",
+    "s-form_id", "ssum_value", "s-sum_value", "sunique", "s-unique"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_metrics
 
 /// GET /api/metrics: Get Metrics.
@@ -58,6 +158,7 @@ struct get_metrics {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, detail_metrics::filter_4, false, {}, {}};
 };
 
@@ -76,6 +177,7 @@ struct get_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, {}, false, {}, {}};
 };
 
@@ -94,6 +196,7 @@ struct get_metric_property {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_9, detail_metrics::additional_fields_11, detail_metrics::include_12, {}, {}, false, {}, {}};
 };
 
@@ -112,6 +215,7 @@ struct get_custom_metrics {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
 };
 
@@ -130,6 +234,7 @@ struct create_custom_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_metrics::schema_table, 0};
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_18, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -148,6 +253,7 @@ struct get_custom_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
 };
 
@@ -166,6 +272,7 @@ struct update_custom_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_metrics::schema_table, 51};
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -184,6 +291,7 @@ struct delete_custom_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_19, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -202,6 +310,7 @@ struct get_mapped_metrics {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
 };
 
@@ -220,6 +329,7 @@ struct get_mapped_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
 };
 
@@ -238,6 +348,7 @@ struct update_mapped_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_metrics::schema_table, 57};
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -256,6 +367,7 @@ struct query_metric_aggregates {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_metrics::schema_table, 69};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -274,6 +386,7 @@ struct get_flows_triggered_by_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, detail_metrics::fields_26, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -292,6 +405,7 @@ struct get_ids_for_flows_triggered_by_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -310,6 +424,7 @@ struct get_properties_for_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_28, detail_metrics::additional_fields_11, {}, {}, {}, false, {}, {}};
 };
 
@@ -328,6 +443,7 @@ struct get_property_ids_for_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -346,6 +462,7 @@ struct get_metric_for_metric_property {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -364,6 +481,7 @@ struct get_metric_id_for_metric_property {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -382,6 +500,7 @@ struct get_metrics_for_custom_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -400,6 +519,7 @@ struct get_metric_ids_for_custom_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -418,6 +538,7 @@ struct get_metric_for_mapped_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -436,6 +557,7 @@ struct get_metric_id_for_mapped_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -454,6 +576,7 @@ struct get_custom_metric_for_mapped_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -472,6 +595,7 @@ struct get_custom_metric_id_for_mapped_metric {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

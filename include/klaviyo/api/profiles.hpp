@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_profiles {
 inline constexpr std::string_view fields_conversation_0[] = {"channel", "id"};
 inline constexpr std::string_view fields_profile_1[] = {"created", "email", "external_id", "first_name", "id", "image", "last_event_date", "last_name", "locale", "location", "location.address1", "location.address2", "location.city", "location.country", "location.ip", "location.latitude", "location.longitude", "location.region", "location.timezone", "location.zip", "organization", "phone_number", "predictive_analytics", "predictive_analytics.average_days_between_orders", "predictive_analytics.average_order_value", "predictive_analytics.churn_probability", "predictive_analytics.expected_date_of_next_order", "predictive_analytics.historic_clv", "predictive_analytics.historic_number_of_orders", "predictive_analytics.predicted_clv", "predictive_analytics.predicted_number_of_orders", "predictive_analytics.ranked_channel_affinity", "predictive_analytics.total_clv", "properties", "subscriptions", "subscriptions.email", "subscriptions.email.marketing", "subscriptions.email.marketing.can_receive_email_marketing", "subscriptions.email.marketing.consent", "subscriptions.email.marketing.consent_timestamp", "subscriptions.email.marketing.custom_method_detail", "subscriptions.email.marketing.double_optin", "subscriptions.email.marketing.last_updated", "subscriptions.email.marketing.list_suppressions", "subscriptions.email.marketing.method", "subscriptions.email.marketing.method_detail", "subscriptions.email.marketing.suppression", "subscriptions.email.open_tracking", "subscriptions.email.open_tracking.can_receive", "subscriptions.email.open_tracking.consent", "subscriptions.email.open_tracking.consent_timestamp", "subscriptions.email.open_tracking.created_timestamp", "subscriptions.email.open_tracking.last_updated", "subscriptions.email.open_tracking.metadata", "subscriptions.email.open_tracking.valid_until", "subscriptions.mobile_push", "subscriptions.mobile_push.marketing", "subscriptions.mobile_push.marketing.can_receive_push_marketing", "subscriptions.mobile_push.marketing.consent", "subscriptions.mobile_push.marketing.consent_timestamp", "subscriptions.sms", "subscriptions.sms.marketing", "subscriptions.sms.marketing.can_receive_sms_marketing", "subscriptions.sms.marketing.consent", "subscriptions.sms.marketing.consent_timestamp", "subscriptions.sms.marketing.last_updated", "subscriptions.sms.marketing.method", "subscriptions.sms.marketing.method_detail", "subscriptions.sms.transactional", "subscriptions.sms.transactional.can_receive_sms_transactional", "subscriptions.sms.transactional.consent", "subscriptions.sms.transactional.consent_timestamp", "subscriptions.sms.transactional.last_updated", "subscriptions.sms.transactional.method", "subscriptions.sms.transactional.method_detail", "subscriptions.whatsapp", "subscriptions.whatsapp.conversational", "subscriptions.whatsapp.conversational.can_receive", "subscriptions.whatsapp.conversational.consent", "subscriptions.whatsapp.conversational.consent_timestamp", "subscriptions.whatsapp.conversational.created_timestamp", "subscriptions.whatsapp.conversational.last_updated", "subscriptions.whatsapp.conversational.metadata", "subscriptions.whatsapp.conversational.phone_number", "subscriptions.whatsapp.conversational.valid_until", "subscriptions.whatsapp.marketing", "subscriptions.whatsapp.marketing.can_receive", "subscriptions.whatsapp.marketing.consent", "subscriptions.whatsapp.marketing.consent_timestamp", "subscriptions.whatsapp.marketing.created_timestamp", "subscriptions.whatsapp.marketing.last_updated", "subscriptions.whatsapp.marketing.metadata", "subscriptions.whatsapp.marketing.phone_number", "subscriptions.whatsapp.marketing.valid_until", "subscriptions.whatsapp.transactional", "subscriptions.whatsapp.transactional.can_receive", "subscriptions.whatsapp.transactional.consent", "subscriptions.whatsapp.transactional.consent_timestamp", "subscriptions.whatsapp.transactional.created_timestamp", "subscriptions.whatsapp.transactional.last_updated", "subscriptions.whatsapp.transactional.metadata", "subscriptions.whatsapp.transactional.phone_number", "subscriptions.whatsapp.transactional.valid_until", "title", "updated"};
@@ -71,6 +72,215 @@ inline constexpr std::string_view scopes_56[] = {"conversations:read", "profiles
 inline constexpr std::string_view scopes_57[] = {"lists:read"};
 inline constexpr std::string_view fields_import_error_58[] = {"code", "detail", "id", "original_payload", "source", "source.pointer", "title"};
 inline constexpr name_rule fields_59[] = {{"import-error", detail_profiles::fields_import_error_58}};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 23, 1, 0, 0, 0}, {k::object, 0, f::none, 21, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 10, 11, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::object, 1, f::none, 0, 10, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string_or_number, 1, f::none, 0, 0, 0, 0, 0}, {k::string_or_number, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 1, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 1, f::none, 10, 0, 0, 0, 0}, {k::object, 0, f::none, 58, 1, 0, 0, 0},
+    {k::object, 0, f::none, 54, 4, 0, 0, 0}, {k::string, 0, f::none, 24, 0, 0, 0, 0},
+    {k::object, 0, f::none, 34, 11, 0, 0, 0}, {k::string, 1, f::none, 24, 0, 0, 0, 0},
+    {k::string, 1, f::none, 24, 0, 0, 0, 0}, {k::string, 1, f::none, 24, 0, 0, 0, 0},
+    {k::string, 1, f::none, 24, 0, 0, 0, 0}, {k::string, 1, f::none, 24, 0, 0, 0, 0},
+    {k::string, 1, f::none, 24, 0, 0, 0, 0}, {k::string, 1, f::none, 24, 0, 0, 0, 0},
+    {k::string, 1, f::none, 24, 0, 0, 0, 0}, {k::string, 1, f::none, 24, 0, 0, 0, 0},
+    {k::object, 1, f::none, 24, 10, 0, 0, 0}, {k::object, 1, f::none, 34, 0, 0, 0, 0},
+    {k::object, 1, f::none, 52, 2, 0, 0, 0}, {k::object, 1, f::none, 47, 3, 0, 0, 0},
+    {k::object, 1, f::none, 45, 0, 0, 0, 0}, {k::object, 1, f::none, 45, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 45, 2, 0, 0, 0}, {k::string, 0, f::none, 45, 0, 0, 0, 0},
+    {k::array, 0, f::none, 45, 0, 47, 0, 0}, {k::string, 0, f::none, 45, 0, 0, 0, 0},
+    {k::object, 1, f::none, 50, 2, 0, 0, 0}, {k::object, 0, f::none, 50, 0, 0, 0, 0},
+    {k::object, 0, f::none, 50, 0, 0, 0, 0}, {k::object, 0, f::none, 96, 1, 0, 0, 0},
+    {k::object, 0, f::none, 93, 3, 0, 0, 0}, {k::string, 0, f::none, 59, 0, 0, 1, 1},
+    {k::object, 0, f::none, 88, 1, 0, 0, 0}, {k::object, 0, f::none, 87, 1, 0, 0, 0},
+    {k::array, 0, f::none, 87, 0, 57, 0, 0}, {k::object, 0, f::none, 83, 4, 0, 0, 0},
+    {k::string, 1, f::none, 59, 0, 0, 0, 0}, {k::object, 0, f::none, 69, 12, 0, 0, 0},
+    {k::string, 1, f::none, 59, 0, 0, 0, 0}, {k::string, 1, f::none, 59, 0, 0, 0, 0},
+    {k::string, 1, f::none, 59, 0, 0, 0, 0}, {k::string, 1, f::none, 59, 0, 0, 0, 0},
+    {k::string, 1, f::none, 59, 0, 0, 0, 0}, {k::string, 1, f::none, 59, 0, 0, 0, 0},
+    {k::string, 1, f::none, 59, 0, 0, 0, 0}, {k::string, 1, f::none, 59, 0, 0, 0, 0},
+    {k::string, 1, f::none, 59, 0, 0, 0, 0}, {k::string, 1, f::none, 59, 0, 0, 0, 0},
+    {k::object, 1, f::none, 59, 10, 0, 0, 0}, {k::object, 1, f::none, 69, 0, 0, 0, 0},
+    {k::object, 1, f::none, 81, 2, 0, 0, 0}, {k::object, 0, f::none, 92, 1, 0, 0, 0},
+    {k::object, 0, f::none, 91, 1, 0, 0, 0}, {k::array, 0, f::none, 91, 0, 76, 0, 0},
+    {k::object, 0, f::none, 89, 2, 0, 0, 0}, {k::string, 0, f::none, 89, 0, 0, 2, 1},
+    {k::string, 0, f::none, 89, 0, 0, 0, 0}, {k::object, 0, f::none, 113, 1, 0, 0, 0},
+    {k::object, 0, f::none, 110, 3, 0, 0, 0}, {k::string, 0, f::none, 97, 0, 0, 3, 1},
+    {k::object, 0, f::none, 101, 1, 0, 0, 0}, {k::object, 1, f::none, 100, 1, 0, 0, 0},
+    {k::array, 0, f::none, 100, 0, 85, 0, 0}, {k::object, 0, f::none, 98, 2, 0, 0, 0},
+    {k::object, 0, f::none, 97, 1, 0, 0, 0}, {k::string, 0, f::none, 97, 0, 0, 0, 0},
+    {k::object, 0, f::none, 108, 2, 0, 0, 0}, {k::object, 0, f::none, 104, 1, 0, 0, 0},
+    {k::object, 0, f::none, 102, 2, 0, 0, 0}, {k::string, 0, f::none, 102, 0, 0, 0, 0},
+    {k::object, 0, f::none, 107, 1, 0, 0, 0}, {k::object, 0, f::none, 105, 2, 0, 0, 0},
+    {k::string, 0, f::none, 105, 0, 0, 4, 1}, {k::string, 0, f::none, 105, 0, 0, 0, 0},
+    {k::object, 0, f::none, 130, 1, 0, 0, 0}, {k::object, 0, f::none, 127, 3, 0, 0, 0},
+    {k::string, 0, f::none, 114, 0, 0, 5, 1}, {k::object, 0, f::none, 118, 1, 0, 0, 0},
+    {k::object, 1, f::none, 117, 1, 0, 0, 0}, {k::array, 0, f::none, 117, 0, 102, 0, 0},
+    {k::object, 0, f::none, 115, 2, 0, 0, 0}, {k::object, 0, f::none, 114, 1, 0, 0, 0},
+    {k::string, 0, f::none, 114, 0, 0, 0, 0}, {k::object, 0, f::none, 125, 2, 0, 0, 0},
+    {k::object, 0, f::none, 121, 1, 0, 0, 0}, {k::object, 0, f::none, 119, 2, 0, 0, 0},
+    {k::string, 0, f::none, 119, 0, 0, 0, 0}, {k::object, 0, f::none, 124, 1, 0, 0, 0},
+    {k::object, 0, f::none, 122, 2, 0, 0, 0}, {k::string, 0, f::none, 122, 0, 0, 0, 0},
+    {k::object, 0, f::none, 181, 1, 0, 0, 0}, {k::object, 0, f::none, 179, 2, 0, 0, 0},
+    {k::string, 0, f::none, 131, 0, 0, 6, 1}, {k::object, 0, f::none, 172, 7, 0, 0, 0},
+    {k::string, 0, f::none, 131, 0, 0, 0, 0}, {k::string, 0, f::none, 131, 0, 0, 7, 2},
+    {k::string, 1, f::none, 131, 0, 0, 9, 5}, {k::string, 0, f::none, 131, 0, 0, 14, 2},
+    {k::string, 1, f::none, 131, 0, 0, 16, 3}, {k::object, 1, f::none, 131, 12, 0, 0, 0},
+    {k::string, 1, f::none, 131, 0, 0, 0, 0}, {k::string, 1, f::none, 131, 0, 0, 19, 5},
+    {k::string, 1, f::none, 131, 0, 0, 0, 0}, {k::string, 1, f::none, 131, 0, 0, 0, 0},
+    {k::string, 1, f::none, 131, 0, 0, 24, 5}, {k::string, 1, f::none, 131, 0, 0, 0, 0},
+    {k::string, 1, f::none, 131, 0, 0, 0, 0}, {k::string, 1, f::none, 131, 0, 0, 0, 0},
+    {k::string, 1, f::none, 131, 0, 0, 0, 0}, {k::string, 1, f::none, 131, 0, 0, 0, 0},
+    {k::string, 1, f::none, 131, 0, 0, 0, 0}, {k::string, 1, f::none, 131, 0, 0, 29, 2},
+    {k::object, 0, f::none, 171, 1, 0, 0, 0}, {k::object, 0, f::none, 168, 3, 0, 0, 0},
+    {k::string, 1, f::none, 143, 0, 0, 0, 0}, {k::object, 0, f::none, 155, 13, 0, 0, 0},
+    {k::string, 1, f::none, 143, 0, 0, 0, 0}, {k::string, 1, f::none, 143, 0, 0, 0, 0},
+    {k::string, 1, f::none, 143, 0, 0, 0, 0}, {k::string, 1, f::none, 143, 0, 0, 0, 0},
+    {k::string, 1, f::none, 143, 0, 0, 0, 0}, {k::string, 1, f::none, 143, 0, 0, 0, 0},
+    {k::string, 1, f::none, 143, 0, 0, 0, 0}, {k::string, 1, f::none, 143, 0, 0, 0, 0},
+    {k::string, 1, f::none, 143, 0, 0, 0, 0}, {k::object, 1, f::none, 143, 10, 0, 0, 0},
+    {k::object, 1, f::none, 153, 0, 0, 0, 0}, {k::object, 1, f::none, 153, 2, 0, 0, 0},
+    {k::string, 1, f::none, 155, 0, 0, 0, 0}, {k::object, 0, f::none, 182, 1, 0, 0, 0},
+    {k::object, 0, f::none, 190, 1, 0, 0, 0}, {k::object, 0, f::none, 187, 3, 0, 0, 0},
+    {k::string, 0, f::none, 183, 0, 0, 31, 1}, {k::string, 0, f::none, 183, 0, 0, 0, 0},
+    {k::object, 0, f::none, 186, 1, 0, 0, 0}, {k::object, 0, f::none, 185, 1, 0, 0, 0},
+    {k::array, 0, f::none, 185, 0, 159, 0, 0}, {k::object, 0, f::none, 183, 2, 0, 0, 0},
+    {k::string, 0, f::none, 183, 0, 0, 0, 0}, {k::object, 0, f::none, 253, 1, 0, 0, 0},
+    {k::object, 0, f::none, 250, 3, 0, 0, 0}, {k::string, 0, f::none, 191, 0, 0, 32, 1},
+    {k::object, 0, f::none, 243, 3, 0, 0, 0}, {k::string, 1, f::none, 191, 0, 0, 0, 0},
+    {k::object, 0, f::none, 242, 1, 0, 0, 0}, {k::array, 0, f::none, 242, 0, 168, 0, 0},
+    {k::object, 0, f::none, 239, 3, 0, 0, 0}, {k::string, 1, f::none, 191, 0, 0, 0, 0},
+    {k::object, 0, f::none, 235, 4, 0, 0, 0}, {k::string, 1, f::none, 191, 0, 0, 0, 0},
+    {k::string, 1, f::none, 191, 0, 0, 0, 0}, {k::object, 0, f::none, 231, 4, 0, 0, 0},
+    {k::object, 1, f::none, 194, 2, 0, 0, 0}, {k::object, 1, f::none, 191, 2, 0, 0, 0},
+    {k::string, 0, f::none, 191, 0, 0, 33, 1}, {k::string, 1, f::date_time, 191, 0, 0, 0, 0},
+    {k::object, 1, f::none, 193, 1, 0, 0, 0}, {k::string, 0, f::none, 193, 0, 0, 33, 1},
+    {k::object, 1, f::none, 200, 2, 0, 0, 0}, {k::object, 1, f::none, 196, 2, 0, 0, 0},
+    {k::object, 1, f::none, 198, 2, 0, 0, 0}, {k::object, 1, f::none, 206, 2, 0, 0, 0},
+    {k::object, 1, f::none, 202, 2, 0, 0, 0}, {k::object, 1, f::none, 204, 2, 0, 0, 0},
+    {k::object, 1, f::none, 228, 3, 0, 0, 0}, {k::object, 0, f::none, 208, 2, 0, 0, 0},
+    {k::array, 1, f::none, 228, 0, 189, 0, 0}, {k::object, 0, f::none, 222, 6, 0, 0, 0},
+    {k::string, 0, f::none, 210, 0, 0, 0, 0}, {k::string, 0, f::none, 210, 0, 0, 7, 2},
+    {k::string, 0, f::none, 210, 0, 0, 14, 2}, {k::string, 1, f::none, 210, 0, 0, 9, 5},
+    {k::string, 1, f::none, 210, 0, 0, 16, 3}, {k::object, 1, f::none, 210, 12, 0, 0, 0},
+    {k::string, 1, f::none, 210, 0, 0, 0, 0}, {k::string, 1, f::none, 210, 0, 0, 19, 5},
+    {k::string, 1, f::none, 210, 0, 0, 0, 0}, {k::string, 1, f::none, 210, 0, 0, 0, 0},
+    {k::string, 1, f::none, 210, 0, 0, 24, 5}, {k::string, 1, f::none, 210, 0, 0, 0, 0},
+    {k::string, 1, f::none, 210, 0, 0, 0, 0}, {k::string, 1, f::none, 210, 0, 0, 0, 0},
+    {k::string, 1, f::none, 210, 0, 0, 0, 0}, {k::string, 1, f::none, 210, 0, 0, 0, 0},
+    {k::string, 1, f::none, 210, 0, 0, 0, 0}, {k::string, 1, f::none, 210, 0, 0, 29, 2},
+    {k::string, 1, f::none, 228, 0, 0, 0, 0}, {k::string, 1, f::date, 235, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 243, 0, 0, 0, 0}, {k::object, 0, f::none, 249, 1, 0, 0, 0},
+    {k::object, 0, f::none, 248, 1, 0, 0, 0}, {k::object, 0, f::none, 246, 2, 0, 0, 0},
+    {k::string, 0, f::none, 246, 0, 0, 0, 0}, {k::object, 0, f::none, 289, 1, 0, 0, 0},
+    {k::object, 0, f::none, 286, 3, 0, 0, 0}, {k::string, 0, f::none, 254, 0, 0, 34, 1},
+    {k::object, 0, f::none, 281, 1, 0, 0, 0}, {k::object, 0, f::none, 280, 1, 0, 0, 0},
+    {k::array, 0, f::none, 280, 0, 221, 0, 0}, {k::object, 0, f::none, 278, 2, 0, 0, 0},
+    {k::object, 0, f::none, 275, 3, 0, 0, 0}, {k::string, 1, f::none, 254, 0, 0, 0, 0},
+    {k::string, 1, f::none, 254, 0, 0, 0, 0}, {k::object, 0, f::none, 271, 4, 0, 0, 0},
+    {k::object, 1, f::none, 256, 2, 0, 0, 0}, {k::object, 1, f::none, 254, 1, 0, 0, 0},
+    {k::string, 0, f::none, 254, 0, 0, 35, 1}, {k::object, 1, f::none, 255, 1, 0, 0, 0},
+    {k::string, 0, f::none, 255, 0, 0, 35, 1}, {k::object, 1, f::none, 260, 2, 0, 0, 0},
+    {k::object, 1, f::none, 258, 1, 0, 0, 0}, {k::object, 1, f::none, 259, 1, 0, 0, 0},
+    {k::object, 1, f::none, 265, 3, 0, 0, 0}, {k::object, 1, f::none, 262, 1, 0, 0, 0},
+    {k::object, 1, f::none, 263, 1, 0, 0, 0}, {k::object, 1, f::none, 264, 1, 0, 0, 0},
+    {k::object, 1, f::none, 269, 2, 0, 0, 0}, {k::object, 0, f::none, 268, 1, 0, 0, 0},
+    {k::array, 0, f::none, 269, 0, 189, 0, 0}, {k::object, 0, f::none, 285, 1, 0, 0, 0},
+    {k::object, 0, f::none, 284, 1, 0, 0, 0}, {k::object, 0, f::none, 282, 2, 0, 0, 0},
+    {k::string, 0, f::none, 282, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"address1", 14, false}, {"address2", 15, false}, {"city", 16, false}, {"country", 17, false},
+    {"latitude", 18, false}, {"longitude", 19, false}, {"region", 20, false}, {"zip", 21, false},
+    {"timezone", 22, false}, {"ip", 23, false}, {"email", 4, false}, {"phone_number", 5, false},
+    {"external_id", 6, false}, {"first_name", 7, false}, {"last_name", 8, false}, {"organization", 9, false},
+    {"locale", 10, false}, {"title", 11, false}, {"image", 12, false}, {"location", 13, false},
+    {"properties", 24, false}, {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true},
+    {"address1", 14, false}, {"address2", 15, false}, {"city", 16, false}, {"country", 17, false},
+    {"latitude", 18, false}, {"longitude", 19, false}, {"region", 20, false}, {"zip", 21, false},
+    {"timezone", 22, false}, {"ip", 23, false}, {"email", 29, false}, {"phone_number", 30, false},
+    {"external_id", 31, false}, {"first_name", 32, false}, {"last_name", 33, false}, {"organization", 34, false},
+    {"locale", 35, false}, {"title", 36, false}, {"image", 37, false}, {"location", 38, false},
+    {"properties", 39, false}, {"", 45, false}, {"", 46, false}, {"append", 42, false}, {"unappend", 43, false},
+    {"unset", 44, false}, {"append", 49, false}, {"unappend", 50, false}, {"patch_properties", 41, false},
+    {"patch_identifiers", 48, false}, {"type", 2, true}, {"id", 27, true}, {"attributes", 28, true},
+    {"meta", 40, false}, {"data", 26, true}, {"address1", 14, false}, {"address2", 15, false}, {"city", 16, false},
+    {"country", 17, false}, {"latitude", 18, false}, {"longitude", 19, false}, {"region", 20, false},
+    {"zip", 21, false}, {"timezone", 22, false}, {"ip", 23, false}, {"email", 60, false},
+    {"phone_number", 61, false}, {"external_id", 62, false}, {"_kx", 63, false}, {"first_name", 64, false},
+    {"last_name", 65, false}, {"organization", 66, false}, {"locale", 67, false}, {"title", 68, false},
+    {"image", 69, false}, {"location", 70, false}, {"properties", 71, false}, {"patch_properties", 41, false},
+    {"patch_identifiers", 48, false}, {"type", 2, true}, {"id", 58, false}, {"attributes", 59, true},
+    {"meta", 72, false}, {"data", 56, true}, {"profiles", 55, true}, {"type", 77, true}, {"id", 78, true},
+    {"data", 75, false}, {"lists", 74, false}, {"type", 53, true}, {"attributes", 54, true},
+    {"relationships", 73, false}, {"data", 52, true}, {"email", 87, true}, {"type", 2, true},
+    {"attributes", 86, true}, {"data", 84, true}, {"profiles", 83, false}, {"type", 77, true}, {"id", 91, true},
+    {"data", 90, false}, {"type", 94, true}, {"id", 95, true}, {"data", 93, false}, {"list", 89, false},
+    {"segment", 92, false}, {"type", 81, true}, {"attributes", 82, true}, {"relationships", 88, false},
+    {"data", 80, true}, {"email", 104, true}, {"type", 2, true}, {"attributes", 103, true}, {"data", 101, true},
+    {"profiles", 100, false}, {"type", 77, true}, {"id", 108, true}, {"data", 107, false}, {"type", 94, true},
+    {"id", 111, true}, {"data", 110, false}, {"list", 106, false}, {"segment", 109, false}, {"type", 98, true},
+    {"attributes", 99, true}, {"relationships", 105, false}, {"data", 97, true}, {"device_id", 122, false},
+    {"klaviyo_sdk", 123, false}, {"sdk_version", 124, false}, {"device_model", 125, false},
+    {"os_name", 126, false}, {"os_version", 127, false}, {"manufacturer", 128, false}, {"app_name", 129, false},
+    {"app_version", 130, false}, {"app_build", 131, false}, {"app_id", 132, false}, {"environment", 133, false},
+    {"address1", 14, false}, {"address2", 15, false}, {"city", 16, false}, {"country", 17, false},
+    {"latitude", 18, false}, {"longitude", 19, false}, {"region", 20, false}, {"zip", 21, false},
+    {"timezone", 22, false}, {"ip", 23, false}, {"patch_properties", 41, false}, {"patch_identifiers", 48, false},
+    {"phone_number", 138, false}, {"external_id", 139, false}, {"_kx", 140, false}, {"first_name", 141, false},
+    {"last_name", 142, false}, {"organization", 143, false}, {"locale", 144, false}, {"title", 145, false},
+    {"image", 146, false}, {"location", 147, false}, {"properties", 148, false}, {"meta", 149, false},
+    {"email", 150, false}, {"type", 2, true}, {"id", 136, false}, {"attributes", 137, true}, {"data", 135, true},
+    {"token", 116, true}, {"platform", 117, true}, {"enablement_status", 118, false}, {"vendor", 119, true},
+    {"background", 120, false}, {"device_metadata", 121, false}, {"profile", 134, true}, {"type", 114, true},
+    {"attributes", 115, true}, {"data", 113, true}, {"data", 57, true}, {"type", 2, true}, {"id", 160, true},
+    {"data", 158, false}, {"profiles", 157, true}, {"type", 154, true}, {"id", 155, true},
+    {"relationships", 156, true}, {"data", 153, true}, {"consent", 176, true}, {"consented_at", 177, false},
+    {"consent", 179, true}, {"marketing", 175, false}, {"open_tracking", 178, false}, {"consent", 176, true},
+    {"consented_at", 177, false}, {"consent", 176, true}, {"consented_at", 177, false}, {"marketing", 181, false},
+    {"transactional", 182, false}, {"consent", 176, true}, {"consented_at", 177, false}, {"consent", 176, true},
+    {"consented_at", 177, false}, {"marketing", 184, false}, {"transactional", 185, false}, {"consent", 176, true},
+    {"consented_at", 177, false}, {"device_id", 196, false}, {"klaviyo_sdk", 197, false},
+    {"sdk_version", 198, false}, {"device_model", 199, false}, {"os_name", 200, false}, {"os_version", 201, false},
+    {"manufacturer", 202, false}, {"app_name", 203, false}, {"app_version", 204, false}, {"app_build", 205, false},
+    {"app_id", 206, false}, {"environment", 207, false}, {"token", 190, true}, {"platform", 191, true},
+    {"vendor", 192, true}, {"enablement_status", 193, false}, {"background", 194, false},
+    {"device_metadata", 195, false}, {"marketing", 187, true}, {"tokens", 188, false},
+    {"anonymous_id", 208, false}, {"email", 174, false}, {"sms", 180, false}, {"whatsapp", 183, false},
+    {"push", 186, false}, {"email", 171, false}, {"phone_number", 172, false}, {"subscriptions", 173, true},
+    {"age_gated_date_of_birth", 209, false}, {"type", 2, true}, {"id", 169, false}, {"attributes", 170, true},
+    {"data", 167, true}, {"custom_source", 165, false}, {"profiles", 166, true}, {"historical_import", 210, false},
+    {"type", 77, true}, {"id", 214, true}, {"data", 213, false}, {"list", 212, false}, {"type", 163, true},
+    {"attributes", 164, true}, {"relationships", 211, false}, {"data", 162, true}, {"consent", 228, true},
+    {"consent", 230, true}, {"marketing", 227, false}, {"open_tracking", 229, false}, {"consent", 228, true},
+    {"consent", 228, true}, {"marketing", 232, false}, {"transactional", 233, false}, {"consent", 228, true},
+    {"consent", 228, true}, {"consent", 228, true}, {"marketing", 235, false}, {"transactional", 236, false},
+    {"conversational", 237, false}, {"consent", 228, true}, {"marketing", 239, true}, {"tokens", 240, true},
+    {"email", 226, false}, {"sms", 231, false}, {"whatsapp", 234, false}, {"push", 238, false},
+    {"email", 223, false}, {"phone_number", 224, false}, {"subscriptions", 225, true}, {"type", 2, true},
+    {"attributes", 222, true}, {"data", 220, true}, {"profiles", 219, true}, {"type", 77, true}, {"id", 244, true},
+    {"data", 243, false}, {"list", 242, false}, {"type", 217, true}, {"attributes", 218, true},
+    {"relationships", 241, false}, {"data", 216, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sprofile", "sprofile-bulk-import-job", "slist", "sprofile-suppression-bulk-create-job", "ssegment",
+    "sprofile-suppression-bulk-delete-job", "spush-token", "sandroid", "sios", "sAUTHORIZED", "sDENIED",
+    "sNOT_DETERMINED", "sPROVISIONAL", "sUNAUTHORIZED", "sapns", "sfcm", "sAVAILABLE", "sDENIED", "sRESTRICTED",
+    "sandroid", "sflutter", "sflutter_community", "sreact_native", "sswift", "sandroid", "sios", "sipados",
+    "smacos", "stvos", "sdebug", "srelease", "sprofile-merge", "sprofile-subscription-bulk-create-job",
+    "sSUBSCRIBED", "sprofile-subscription-bulk-delete-job", "sUNSUBSCRIBED"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_profiles
 
 /// GET /api/profiles: Get Profiles.
@@ -88,6 +298,7 @@ struct get_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_3, detail_profiles::additional_fields_5, detail_profiles::include_13, detail_profiles::sort_14, detail_profiles::filter_10, false, {}, {}};
 };
 
@@ -106,6 +317,7 @@ struct create_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 0};
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -124,6 +336,7 @@ struct get_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_20, detail_profiles::additional_fields_5, detail_profiles::include_21, {}, {}, false, {}, {}};
 };
 
@@ -142,6 +355,7 @@ struct update_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 25};
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -160,6 +374,7 @@ struct get_bulk_import_profiles_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_23, {}, {}, detail_profiles::sort_26, detail_profiles::filter_24, false, {}, {}};
 };
 
@@ -178,6 +393,7 @@ struct bulk_import_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 51};
     static constexpr operation_facts facts{detail_profiles::scopes_27, detail_profiles::success_28, detail_profiles::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -196,6 +412,7 @@ struct get_bulk_import_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_29, {}, detail_profiles::include_30, {}, {}, false, {}, {}};
 };
 
@@ -214,6 +431,7 @@ struct get_bulk_suppress_profiles_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
 };
 
@@ -232,6 +450,7 @@ struct bulk_suppress_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 79};
     static constexpr operation_facts facts{detail_profiles::scopes_36, detail_profiles::success_28, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -250,6 +469,7 @@ struct get_bulk_suppress_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -268,6 +488,7 @@ struct get_bulk_unsuppress_profiles_jobs {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
 };
 
@@ -286,6 +507,7 @@ struct bulk_unsuppress_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 96};
     static constexpr operation_facts facts{detail_profiles::scopes_38, detail_profiles::success_28, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -304,6 +526,7 @@ struct get_bulk_unsuppress_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -322,6 +545,7 @@ struct get_push_tokens {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, detail_profiles::filter_41, false, {}, {}};
 };
 
@@ -340,6 +564,7 @@ struct create_push_token {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 112};
     static constexpr operation_facts facts{detail_profiles::scopes_44, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -358,6 +583,7 @@ struct get_push_token {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, {}, false, {}, {}};
 };
 
@@ -376,6 +602,7 @@ struct delete_push_token {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_45, detail_profiles::success_46, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -394,6 +621,7 @@ struct create_or_update_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 151};
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_47, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -412,6 +640,7 @@ struct merge_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 152};
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_49, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -430,6 +659,7 @@ struct bulk_subscribe_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 161};
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -448,6 +678,7 @@ struct bulk_unsubscribe_profiles {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_profiles::schema_table, 215};
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -466,6 +697,7 @@ struct get_push_tokens_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_51, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -484,6 +716,7 @@ struct get_push_token_ids_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -502,6 +735,7 @@ struct get_lists_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -520,6 +754,7 @@ struct get_list_ids_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -538,6 +773,7 @@ struct get_segments_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, detail_profiles::fields_53, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -556,6 +792,7 @@ struct get_segment_ids_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -574,6 +811,7 @@ struct get_conversation_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -592,6 +830,7 @@ struct get_conversation_id_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -610,6 +849,7 @@ struct get_conversations_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -628,6 +868,7 @@ struct get_conversation_ids_for_profile {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -646,6 +887,7 @@ struct get_list_for_bulk_import_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -664,6 +906,7 @@ struct get_list_ids_for_bulk_import_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -682,6 +925,7 @@ struct get_profiles_for_bulk_import_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -700,6 +944,7 @@ struct get_profile_ids_for_bulk_import_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -718,6 +963,7 @@ struct get_errors_for_bulk_import_profiles_job {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_59, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -736,6 +982,7 @@ struct get_profile_for_push_token {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -754,6 +1001,7 @@ struct get_profile_id_for_push_token {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

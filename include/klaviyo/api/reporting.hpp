@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_reporting {
 inline constexpr std::string_view fields_campaign_values_report_0[] = {"id", "results"};
 inline constexpr name_rule fields_1[] = {{"campaign-values-report", detail_reporting::fields_campaign_values_report_0}};
@@ -26,6 +27,88 @@ inline constexpr name_rule fields_11[] = {{"form-series-report", detail_reportin
 inline constexpr name_rule fields_12[] = {{"segment-values-report", detail_reporting::fields_campaign_values_report_0}};
 inline constexpr std::string_view scopes_13[] = {"segments:read"};
 inline constexpr name_rule fields_14[] = {{"segment-series-report", detail_reporting::fields_flow_series_report_7}};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 12, 1, 0, 0, 0}, {k::object, 0, f::none, 10, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 5, 5, 0, 0, 0},
+    {k::array, 0, f::none, 0, 0, 5, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 1, 31},
+    {k::one_of, 0, f::none, 3, 2, 0, 0, 0}, {k::object, 0, f::none, 0, 1, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 32, 14}, {k::object, 0, f::none, 1, 2, 0, 0, 0},
+    {k::string, 0, f::date_time, 1, 0, 0, 0, 0}, {k::string, 0, f::date_time, 1, 0, 0, 0, 0},
+    {k::string, 0, f::none, 5, 0, 0, 0, 0}, {k::array, 1, f::none, 5, 0, 14, 0, 0},
+    {k::string, 0, f::none, 5, 0, 0, 46, 11}, {k::string, 1, f::none, 5, 0, 0, 0, 0},
+    {k::object, 0, f::none, 22, 1, 0, 0, 0}, {k::object, 0, f::none, 20, 2, 0, 0, 0},
+    {k::string, 0, f::none, 13, 0, 0, 57, 1}, {k::object, 0, f::none, 15, 5, 0, 0, 0},
+    {k::array, 0, f::none, 13, 0, 21, 0, 0}, {k::string, 0, f::none, 13, 0, 0, 1, 31},
+    {k::one_of, 0, f::none, 13, 2, 0, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 0, 0},
+    {k::array, 1, f::none, 15, 0, 25, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 58, 10},
+    {k::string, 1, f::none, 15, 0, 0, 0, 0}, {k::object, 0, f::none, 33, 1, 0, 0, 0},
+    {k::object, 0, f::none, 31, 2, 0, 0, 0}, {k::string, 0, f::none, 23, 0, 0, 68, 1},
+    {k::object, 0, f::none, 25, 6, 0, 0, 0}, {k::array, 0, f::none, 23, 0, 32, 0, 0},
+    {k::string, 0, f::none, 23, 0, 0, 1, 31}, {k::one_of, 0, f::none, 23, 2, 0, 0, 0},
+    {k::string, 0, f::none, 25, 0, 0, 69, 4}, {k::string, 0, f::none, 25, 0, 0, 0, 0},
+    {k::array, 1, f::none, 25, 0, 37, 0, 0}, {k::string, 0, f::none, 25, 0, 0, 58, 10},
+    {k::string, 1, f::none, 25, 0, 0, 0, 0}, {k::object, 0, f::none, 42, 1, 0, 0, 0},
+    {k::object, 0, f::none, 40, 2, 0, 0, 0}, {k::string, 0, f::none, 34, 0, 0, 73, 1},
+    {k::object, 0, f::none, 36, 4, 0, 0, 0}, {k::array, 0, f::none, 34, 0, 44, 0, 0},
+    {k::string, 0, f::none, 34, 0, 0, 74, 12}, {k::one_of, 0, f::none, 34, 2, 0, 0, 0},
+    {k::array, 1, f::none, 36, 0, 47, 0, 0}, {k::string, 0, f::none, 36, 0, 0, 86, 2},
+    {k::string, 1, f::none, 36, 0, 0, 0, 0}, {k::object, 0, f::none, 52, 1, 0, 0, 0},
+    {k::object, 0, f::none, 50, 2, 0, 0, 0}, {k::string, 0, f::none, 43, 0, 0, 88, 1},
+    {k::object, 0, f::none, 45, 5, 0, 0, 0}, {k::array, 0, f::none, 43, 0, 54, 0, 0},
+    {k::string, 0, f::none, 43, 0, 0, 74, 12}, {k::one_of, 0, f::none, 43, 2, 0, 0, 0},
+    {k::string, 0, f::none, 45, 0, 0, 69, 4}, {k::array, 1, f::none, 45, 0, 58, 0, 0},
+    {k::string, 0, f::none, 45, 0, 0, 86, 2}, {k::string, 1, f::none, 45, 0, 0, 0, 0},
+    {k::object, 0, f::none, 60, 1, 0, 0, 0}, {k::object, 0, f::none, 58, 2, 0, 0, 0},
+    {k::string, 0, f::none, 53, 0, 0, 89, 1}, {k::object, 0, f::none, 55, 3, 0, 0, 0},
+    {k::array, 0, f::none, 53, 0, 65, 0, 0}, {k::string, 0, f::none, 53, 0, 0, 90, 4},
+    {k::one_of, 0, f::none, 53, 2, 0, 0, 0}, {k::string, 1, f::none, 55, 0, 0, 0, 0},
+    {k::object, 0, f::none, 69, 1, 0, 0, 0}, {k::object, 0, f::none, 67, 2, 0, 0, 0},
+    {k::string, 0, f::none, 61, 0, 0, 94, 1}, {k::object, 0, f::none, 63, 4, 0, 0, 0},
+    {k::array, 0, f::none, 61, 0, 73, 0, 0}, {k::string, 0, f::none, 61, 0, 0, 90, 4},
+    {k::one_of, 0, f::none, 61, 2, 0, 0, 0}, {k::string, 0, f::none, 63, 0, 0, 69, 4},
+    {k::string, 1, f::none, 63, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"key", 8, true}, {"start", 10, true}, {"end", 11, true}, {"", 7, false}, {"", 9, false},
+    {"statistics", 4, true}, {"timeframe", 6, true}, {"conversion_metric_id", 12, true}, {"group_by", 13, false},
+    {"filter", 15, false}, {"type", 2, true}, {"attributes", 3, true}, {"data", 1, true}, {"", 7, false},
+    {"", 9, false}, {"statistics", 20, true}, {"timeframe", 22, true}, {"conversion_metric_id", 23, true},
+    {"group_by", 24, false}, {"filter", 26, false}, {"type", 18, true}, {"attributes", 19, true},
+    {"data", 17, true}, {"", 7, false}, {"", 9, false}, {"statistics", 31, true}, {"timeframe", 33, true},
+    {"interval", 34, true}, {"conversion_metric_id", 35, true}, {"group_by", 36, false}, {"filter", 38, false},
+    {"type", 29, true}, {"attributes", 30, true}, {"data", 28, true}, {"", 7, false}, {"", 9, false},
+    {"statistics", 43, true}, {"timeframe", 45, true}, {"group_by", 46, false}, {"filter", 48, false},
+    {"type", 41, true}, {"attributes", 42, true}, {"data", 40, true}, {"", 7, false}, {"", 9, false},
+    {"statistics", 53, true}, {"timeframe", 55, true}, {"interval", 56, true}, {"group_by", 57, false},
+    {"filter", 59, false}, {"type", 51, true}, {"attributes", 52, true}, {"data", 50, true}, {"", 7, false},
+    {"", 9, false}, {"statistics", 64, true}, {"timeframe", 66, true}, {"filter", 67, false}, {"type", 62, true},
+    {"attributes", 63, true}, {"data", 61, true}, {"", 7, false}, {"", 9, false}, {"statistics", 72, true},
+    {"timeframe", 74, true}, {"interval", 75, true}, {"filter", 76, false}, {"type", 70, true},
+    {"attributes", 71, true}, {"data", 69, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "scampaign-values-report", "saverage_order_value", "sbounce_rate", "sbounced", "sbounced_or_failed",
+    "sbounced_or_failed_rate", "sclick_rate", "sclick_to_open_rate", "sclicks", "sclicks_unique",
+    "sconversion_rate", "sconversion_uniques", "sconversion_value", "sconversions", "sdelivered", "sdelivery_rate",
+    "sfailed", "sfailed_rate", "smessage_segment_count_sum", "sopen_rate", "sopens", "sopens_unique",
+    "srecipients", "srevenue_per_recipient", "sspam_complaint_rate", "sspam_complaints",
+    "stext_message_credit_usage_amount", "stext_message_roi", "stext_message_spend", "sunsubscribe_rate",
+    "sunsubscribe_uniques", "sunsubscribes", "slast_12_months", "slast_30_days", "slast_365_days",
+    "slast_3_months", "slast_7_days", "slast_90_days", "slast_month", "slast_week", "slast_year", "sthis_month",
+    "sthis_week", "sthis_year", "stoday", "syesterday", "scampaign_id", "scampaign_message_id",
+    "scampaign_message_name", "sgroup", "sgroup_name", "ssend_channel", "stag_id", "stag_name",
+    "stext_message_format", "svariation", "svariation_name", "sflow-values-report", "sflow_id", "sflow_message_id",
+    "sflow_message_name", "sflow_name", "ssend_channel", "stag_id", "stag_name", "stext_message_format",
+    "svariation", "svariation_name", "sflow-series-report", "sdaily", "shourly", "smonthly", "sweekly",
+    "sform-values-report", "sclosed_form", "sclosed_form_uniques", "squalified_form", "squalified_form_uniques",
+    "ssubmit_rate", "ssubmits", "ssubmitted_form_step", "ssubmitted_form_step_uniques", "sviewed_form",
+    "sviewed_form_step", "sviewed_form_step_uniques", "sviewed_form_uniques", "sform_id", "sform_version_id",
+    "sform-series-report", "ssegment-values-report", "smembers_added", "smembers_removed", "snet_members_changed",
+    "stotal_members", "ssegment-series-report"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_reporting
 
 /// POST /api/campaign-values-reports: Query Campaign Values.
@@ -43,6 +126,7 @@ struct query_campaign_values {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 0};
     static constexpr operation_facts facts{detail_reporting::scopes_2, detail_reporting::success_3, detail_reporting::fields_1, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
 };
 
@@ -61,6 +145,7 @@ struct query_flow_values {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 16};
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_5, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
 };
 
@@ -79,6 +164,7 @@ struct query_flow_series {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 27};
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_8, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
 };
 
@@ -97,6 +183,7 @@ struct query_form_values {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 39};
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_9, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -115,6 +202,7 @@ struct query_form_series {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 49};
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -133,6 +221,7 @@ struct query_segment_values {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 60};
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -151,6 +240,7 @@ struct query_segment_series {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reporting::schema_table, 68};
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_reviews {
 inline constexpr std::string_view fields_event_0[] = {"datetime", "event_properties", "id", "timestamp", "uuid"};
 inline constexpr std::string_view fields_review_1[] = {"author", "content", "created", "email", "id", "images", "product", "product.external_id", "product.image_url", "product.name", "product.url", "public_reply", "public_reply.author", "public_reply.content", "public_reply.updated", "rating", "review_type", "smart_quote", "status", "status.rejection_reason", "status.rejection_reason.reason", "status.rejection_reason.status_explanation", "status.value", "title", "updated", "verified"};
@@ -26,6 +27,38 @@ inline constexpr std::string_view include_11[] = {"events"};
 inline constexpr std::string_view sort_12[] = {"created", "rating", "updated"};
 inline constexpr name_rule fields_13[] = {{"review", detail_reviews::fields_review_1}};
 inline constexpr std::string_view scopes_14[] = {"reviews:write"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 28, 1, 0, 0, 0}, {k::object, 0, f::none, 25, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 24, 1, 0, 0, 0}, {k::one_of, 1, f::none, 19, 5, 0, 0, 0},
+    {k::object, 0, f::none, 13, 2, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 1, 1},
+    {k::one_of, 0, f::none, 7, 6, 0, 0, 0}, {k::object, 0, f::none, 0, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 2, 1}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 2, 1, 0, 0, 0}, {k::string, 0, f::none, 2, 0, 0, 3, 1},
+    {k::object, 0, f::none, 3, 1, 0, 0, 0}, {k::string, 0, f::none, 3, 0, 0, 4, 1},
+    {k::object, 0, f::none, 4, 1, 0, 0, 0}, {k::string, 0, f::none, 4, 0, 0, 5, 1},
+    {k::object, 0, f::none, 5, 1, 0, 0, 0}, {k::string, 0, f::none, 5, 0, 0, 6, 1},
+    {k::object, 0, f::none, 6, 1, 0, 0, 0}, {k::string, 0, f::none, 6, 0, 0, 7, 1},
+    {k::object, 0, f::none, 15, 1, 0, 0, 0}, {k::string, 0, f::none, 15, 0, 0, 8, 1},
+    {k::object, 0, f::none, 16, 1, 0, 0, 0}, {k::string, 0, f::none, 16, 0, 0, 9, 1},
+    {k::object, 0, f::none, 17, 1, 0, 0, 0}, {k::string, 0, f::none, 17, 0, 0, 10, 1},
+    {k::object, 0, f::none, 18, 1, 0, 0, 0}, {k::string, 0, f::none, 18, 0, 0, 11, 1}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"reason", 10, true}, {"status_explanation", 11, false}, {"reason", 13, true}, {"reason", 15, true},
+    {"reason", 17, true}, {"reason", 19, true}, {"reason", 21, true}, {"", 9, false}, {"", 12, false},
+    {"", 14, false}, {"", 16, false}, {"", 18, false}, {"", 20, false}, {"value", 7, true},
+    {"rejection_reason", 8, true}, {"value", 23, true}, {"value", 25, true}, {"value", 27, true},
+    {"value", 29, true}, {"", 6, false}, {"", 22, false}, {"", 24, false}, {"", 26, false}, {"", 28, false},
+    {"status", 5, false}, {"type", 2, true}, {"id", 3, true}, {"attributes", 4, true}, {"data", 1, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sreview", "srejected", "sother", "sfake", "sfalse_or_misleading", "sprivate_information",
+    "sprofanity_or_inappropriate", "sunrelated", "sfeatured", "spublished", "sunpublished", "spending"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_reviews
 
 /// GET /api/reviews: Get Reviews.
@@ -43,6 +76,7 @@ struct get_reviews {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, detail_reviews::sort_12, detail_reviews::filter_8, false, {}, {}};
 };
 
@@ -61,6 +95,7 @@ struct get_review {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, {}, {}, false, {}, {}};
 };
 
@@ -79,6 +114,7 @@ struct update_review {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_reviews::schema_table, 0};
     static constexpr operation_facts facts{detail_reviews::scopes_14, detail_reviews::success_10, detail_reviews::fields_13, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_segments {
 inline constexpr std::string_view fields_flow_0[] = {"archived", "created", "id", "name", "status", "trigger_type", "updated"};
 inline constexpr std::string_view fields_segment_1[] = {"created", "definition", "definition.condition_groups", "id", "is_active", "is_processing", "is_starred", "name", "updated"};
@@ -43,6 +44,376 @@ inline constexpr std::string_view scopes_28[] = {"profiles:read", "segments:read
 inline constexpr std::string_view sort_29[] = {"joined_group_at"};
 inline constexpr name_rule fields_30[] = {{"flow", detail_segments::fields_flow_0}};
 inline constexpr std::string_view scopes_31[] = {"flows:read", "segments:read"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 526, 1, 0, 0, 0}, {k::object, 0, f::none, 524, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 521, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 520, 1, 0, 0, 0},
+    {k::array, 0, f::none, 520, 0, 7, 0, 0}, {k::object, 0, f::none, 519, 1, 0, 0, 0},
+    {k::array, 0, f::none, 519, 0, 9, 0, 0}, {k::one_of, 0, f::none, 504, 15, 0, 0, 0},
+    {k::object, 0, f::none, 20, 4, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 1, 1},
+    {k::boolean, 0, f::none, 0, 0, 0, 2, 1}, {k::array, 0, f::none, 0, 0, 14, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::one_of, 1, f::none, 16, 4, 0, 0, 0},
+    {k::object, 0, f::none, 0, 3, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 3, 1},
+    {k::string, 0, f::none, 0, 0, 0, 4, 2}, {k::string, 0, f::date_time, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 3, 4, 0, 0, 0}, {k::string, 0, f::none, 3, 0, 0, 3, 1},
+    {k::string, 0, f::none, 3, 0, 0, 6, 1}, {k::string, 0, f::date_time, 3, 0, 0, 0, 0},
+    {k::string, 0, f::date_time, 3, 0, 0, 0, 0}, {k::object, 0, f::none, 7, 4, 0, 0, 0},
+    {k::string, 0, f::none, 7, 0, 0, 3, 1}, {k::string, 0, f::none, 7, 0, 0, 7, 3},
+    {k::string, 0, f::none, 7, 0, 0, 10, 3}, {k::integer, 0, f::none, 7, 0, 0, 0, 0},
+    {k::object, 0, f::none, 11, 5, 0, 0, 0}, {k::string, 0, f::none, 11, 0, 0, 3, 1},
+    {k::string, 0, f::none, 11, 0, 0, 13, 1}, {k::integer, 0, f::none, 11, 0, 0, 0, 0},
+    {k::integer, 0, f::none, 11, 0, 0, 0, 0}, {k::string, 0, f::none, 11, 0, 0, 10, 3},
+    {k::object, 0, f::none, 24, 3, 0, 0, 0}, {k::string, 0, f::none, 24, 0, 0, 1, 1},
+    {k::boolean, 0, f::none, 24, 0, 0, 14, 1}, {k::array, 0, f::none, 24, 0, 40, 0, 0},
+    {k::string, 0, f::none, 24, 0, 0, 0, 0}, {k::object, 0, f::none, 72, 6, 0, 0, 0},
+    {k::string, 0, f::none, 27, 0, 0, 15, 1}, {k::string, 0, f::none, 27, 0, 0, 0, 0},
+    {k::string, 0, f::none, 27, 0, 0, 16, 2}, {k::object, 0, f::none, 27, 3, 0, 0, 0},
+    {k::string, 0, f::none, 27, 0, 0, 18, 1}, {k::string, 0, f::none, 27, 0, 0, 19, 6},
+    {k::number, 0, f::none, 27, 0, 0, 0, 0}, {k::one_of, 0, f::none, 36, 6, 0, 0, 0},
+    {k::object, 0, f::none, 30, 4, 0, 0, 0}, {k::string, 0, f::none, 30, 0, 0, 3, 1},
+    {k::string, 0, f::none, 30, 0, 0, 25, 2}, {k::string, 0, f::none, 30, 0, 0, 10, 3},
+    {k::integer, 0, f::none, 30, 0, 0, 0, 0}, {k::object, 0, f::none, 34, 2, 0, 0, 0},
+    {k::string, 0, f::none, 34, 0, 0, 3, 1}, {k::string, 0, f::none, 34, 0, 0, 27, 1},
+    {k::array, 1, f::none, 72, 0, 59, 0, 0}, {k::object, 0, f::none, 70, 2, 0, 0, 0},
+    {k::string, 0, f::none, 42, 0, 0, 0, 0}, {k::one_of, 1, f::none, 62, 8, 0, 0, 0},
+    {k::object, 0, f::none, 42, 3, 0, 0, 0}, {k::string, 0, f::none, 42, 0, 0, 28, 1},
+    {k::string, 0, f::none, 42, 0, 0, 29, 10}, {k::string, 1, f::none, 42, 0, 0, 0, 0},
+    {k::object, 0, f::none, 45, 3, 0, 0, 0}, {k::string, 0, f::none, 45, 0, 0, 28, 1},
+    {k::string, 0, f::none, 45, 0, 0, 39, 2}, {k::array, 0, f::none, 45, 0, 70, 0, 0},
+    {k::string, 0, f::none, 45, 0, 0, 0, 0}, {k::object, 0, f::none, 48, 2, 0, 0, 0},
+    {k::string, 0, f::none, 48, 0, 0, 41, 1}, {k::string, 0, f::none, 48, 0, 0, 42, 2},
+    {k::object, 0, f::none, 50, 3, 0, 0, 0}, {k::string, 0, f::none, 50, 0, 0, 44, 1},
+    {k::string, 0, f::none, 50, 0, 0, 45, 4}, {k::array, 0, f::none, 50, 0, 78, 0, 0},
+    {k::string, 0, f::none, 50, 0, 0, 0, 0}, {k::object, 0, f::none, 53, 3, 0, 0, 0},
+    {k::string, 0, f::none, 53, 0, 0, 44, 1}, {k::string, 0, f::none, 53, 0, 0, 49, 5},
+    {k::integer, 0, f::none, 53, 0, 0, 0, 0}, {k::object, 0, f::none, 56, 3, 0, 0, 0},
+    {k::string, 0, f::none, 56, 0, 0, 44, 1}, {k::string, 0, f::none, 56, 0, 0, 54, 2},
+    {k::string, 1, f::none, 56, 0, 0, 0, 0}, {k::object, 0, f::none, 59, 3, 0, 0, 0},
+    {k::string, 0, f::none, 59, 0, 0, 56, 1}, {k::string, 0, f::none, 59, 0, 0, 57, 1},
+    {k::boolean, 0, f::none, 59, 0, 0, 0, 0}, {k::object, 0, f::none, 333, 2, 0, 0, 0},
+    {k::string, 0, f::none, 78, 0, 0, 58, 1}, {k::one_of, 0, f::none, 327, 6, 0, 0, 0},
+    {k::object, 0, f::none, 162, 3, 0, 0, 0}, {k::string, 0, f::none, 78, 0, 0, 59, 1},
+    {k::boolean, 0, f::none, 78, 0, 0, 2, 1}, {k::one_of, 0, f::none, 159, 3, 0, 0, 0},
+    {k::object, 0, f::none, 78, 2, 0, 0, 0}, {k::string, 0, f::none, 78, 0, 0, 60, 1},
+    {k::any, 1, f::none, 78, 0, 0, 0, 0}, {k::object, 0, f::none, 155, 2, 0, 0, 0},
+    {k::string, 0, f::none, 80, 0, 0, 61, 1}, {k::array, 1, f::none, 155, 0, 104, 0, 0},
+    {k::one_of, 0, f::none, 143, 12, 0, 0, 0}, {k::object, 0, f::none, 80, 2, 0, 0, 0},
+    {k::string, 0, f::none, 80, 0, 0, 62, 1}, {k::object, 0, f::none, 94, 2, 0, 0, 0},
+    {k::string, 0, f::none, 82, 0, 0, 63, 1}, {k::one_of, 0, f::none, 87, 7, 0, 0, 0},
+    {k::object, 0, f::none, 82, 3, 0, 0, 0}, {k::string, 0, f::none, 82, 0, 0, 3, 1},
+    {k::string, 0, f::none, 82, 0, 0, 64, 1}, {k::integer, 0, f::none, 82, 0, 0, 0, 0},
+    {k::object, 0, f::none, 85, 2, 0, 0, 0}, {k::string, 0, f::none, 85, 0, 0, 3, 1},
+    {k::string, 0, f::none, 85, 0, 0, 65, 2}, {k::object, 0, f::none, 99, 2, 0, 0, 0},
+    {k::string, 0, f::none, 96, 0, 0, 67, 1}, {k::object, 0, f::none, 96, 3, 0, 0, 0},
+    {k::string, 0, f::none, 96, 0, 0, 28, 1}, {k::string, 0, f::none, 96, 0, 0, 57, 1},
+    {k::string, 1, f::none, 96, 0, 0, 0, 0}, {k::object, 0, f::none, 104, 3, 0, 0, 0},
+    {k::string, 0, f::none, 101, 0, 0, 68, 1}, {k::string, 0, f::none, 101, 0, 0, 69, 1},
+    {k::object, 1, f::none, 101, 3, 0, 0, 0}, {k::string, 0, f::none, 101, 0, 0, 28, 1},
+    {k::string, 0, f::none, 101, 0, 0, 70, 1}, {k::array, 0, f::none, 101, 0, 130, 0, 0},
+    {k::string, 0, f::none, 101, 0, 0, 0, 0}, {k::object, 0, f::none, 110, 3, 0, 0, 0},
+    {k::string, 0, f::none, 107, 0, 0, 68, 1}, {k::string, 0, f::none, 107, 0, 0, 71, 1},
+    {k::object, 1, f::none, 107, 3, 0, 0, 0}, {k::object, 0, f::none, 116, 3, 0, 0, 0},
+    {k::string, 0, f::none, 113, 0, 0, 68, 1}, {k::string, 0, f::none, 113, 0, 0, 72, 1},
+    {k::object, 1, f::none, 113, 3, 0, 0, 0}, {k::object, 0, f::none, 119, 2, 0, 0, 0},
+    {k::string, 0, f::none, 119, 0, 0, 68, 1}, {k::string, 0, f::none, 119, 0, 0, 73, 1},
+    {k::object, 0, f::none, 121, 2, 0, 0, 0}, {k::string, 0, f::none, 121, 0, 0, 68, 1},
+    {k::string, 0, f::none, 121, 0, 0, 74, 1}, {k::object, 0, f::none, 123, 2, 0, 0, 0},
+    {k::string, 0, f::none, 123, 0, 0, 68, 1}, {k::string, 0, f::none, 123, 0, 0, 75, 1},
+    {k::object, 0, f::none, 128, 3, 0, 0, 0}, {k::string, 0, f::none, 125, 0, 0, 68, 1},
+    {k::string, 0, f::none, 125, 0, 0, 76, 1}, {k::object, 1, f::none, 125, 3, 0, 0, 0},
+    {k::object, 0, f::none, 134, 3, 0, 0, 0}, {k::string, 0, f::none, 131, 0, 0, 68, 1},
+    {k::string, 0, f::none, 131, 0, 0, 77, 1}, {k::object, 1, f::none, 131, 3, 0, 0, 0},
+    {k::object, 0, f::none, 140, 3, 0, 0, 0}, {k::string, 0, f::none, 137, 0, 0, 68, 1},
+    {k::string, 0, f::none, 137, 0, 0, 78, 1}, {k::object, 0, f::none, 137, 3, 0, 0, 0},
+    {k::string, 0, f::none, 137, 0, 0, 28, 1}, {k::string, 0, f::none, 137, 0, 0, 70, 1},
+    {k::array, 0, f::none, 137, 0, 163, 0, 0}, {k::string, 0, f::none, 137, 0, 0, 79, 1},
+    {k::object, 0, f::none, 157, 2, 0, 0, 0}, {k::string, 0, f::none, 157, 0, 0, 80, 1},
+    {k::any, 1, f::none, 157, 0, 0, 0, 0}, {k::object, 0, f::none, 258, 3, 0, 0, 0},
+    {k::string, 0, f::none, 165, 0, 0, 59, 1}, {k::boolean, 0, f::none, 165, 0, 0, 14, 1},
+    {k::one_of, 0, f::none, 254, 4, 0, 0, 0}, {k::object, 0, f::none, 200, 2, 0, 0, 0},
+    {k::string, 0, f::none, 165, 0, 0, 60, 1}, {k::array, 1, f::none, 200, 0, 174, 0, 0},
+    {k::one_of, 0, f::none, 197, 3, 0, 0, 0}, {k::object, 0, f::none, 175, 2, 0, 0, 0},
+    {k::string, 0, f::none, 165, 0, 0, 81, 1}, {k::one_of, 0, f::none, 167, 8, 0, 0, 0},
+    {k::object, 0, f::none, 165, 2, 0, 0, 0}, {k::string, 0, f::none, 165, 0, 0, 41, 1},
+    {k::string, 0, f::none, 165, 0, 0, 82, 1}, {k::object, 0, f::none, 185, 2, 0, 0, 0},
+    {k::string, 0, f::none, 177, 0, 0, 83, 1}, {k::one_of, 0, f::none, 177, 8, 0, 0, 0},
+    {k::object, 0, f::none, 195, 2, 0, 0, 0}, {k::string, 0, f::none, 187, 0, 0, 84, 1},
+    {k::one_of, 0, f::none, 187, 8, 0, 0, 0}, {k::object, 0, f::none, 242, 2, 0, 0, 0},
+    {k::string, 0, f::none, 202, 0, 0, 85, 1}, {k::one_of, 1, f::none, 240, 2, 0, 0, 0},
+    {k::array, 0, f::none, 237, 0, 191, 0, 0}, {k::one_of, 0, f::none, 224, 13, 0, 0, 0},
+    {k::object, 0, f::none, 202, 2, 0, 0, 0}, {k::string, 0, f::none, 202, 0, 0, 68, 1},
+    {k::string, 0, f::none, 202, 0, 0, 71, 1}, {k::object, 0, f::none, 204, 2, 0, 0, 0},
+    {k::string, 0, f::none, 204, 0, 0, 68, 1}, {k::string, 0, f::none, 204, 0, 0, 86, 1},
+    {k::object, 0, f::none, 206, 2, 0, 0, 0}, {k::string, 0, f::none, 206, 0, 0, 68, 1},
+    {k::string, 0, f::none, 206, 0, 0, 87, 1}, {k::object, 0, f::none, 208, 2, 0, 0, 0},
+    {k::string, 0, f::none, 208, 0, 0, 68, 1}, {k::string, 0, f::none, 208, 0, 0, 88, 1},
+    {k::object, 0, f::none, 210, 2, 0, 0, 0}, {k::string, 0, f::none, 210, 0, 0, 68, 1},
+    {k::string, 0, f::none, 210, 0, 0, 89, 1}, {k::object, 0, f::none, 212, 2, 0, 0, 0},
+    {k::string, 0, f::none, 212, 0, 0, 68, 1}, {k::string, 0, f::none, 212, 0, 0, 76, 1},
+    {k::object, 0, f::none, 214, 2, 0, 0, 0}, {k::string, 0, f::none, 214, 0, 0, 68, 1},
+    {k::string, 0, f::none, 214, 0, 0, 90, 1}, {k::object, 0, f::none, 216, 2, 0, 0, 0},
+    {k::string, 0, f::none, 216, 0, 0, 68, 1}, {k::string, 0, f::none, 216, 0, 0, 91, 1},
+    {k::object, 0, f::none, 221, 3, 0, 0, 0}, {k::string, 0, f::none, 218, 0, 0, 68, 1},
+    {k::string, 0, f::none, 218, 0, 0, 78, 1}, {k::object, 0, f::none, 218, 3, 0, 0, 0},
+    {k::string, 0, f::none, 218, 0, 0, 28, 1}, {k::string, 0, f::none, 218, 0, 0, 70, 1},
+    {k::array, 0, f::none, 218, 0, 223, 0, 0}, {k::string, 0, f::none, 218, 0, 0, 92, 1},
+    {k::array, 0, f::none, 240, 0, 225, 0, 0}, {k::one_of, 0, f::none, 237, 3, 0, 0, 0},
+    {k::object, 0, f::none, 247, 2, 0, 0, 0}, {k::string, 0, f::none, 244, 0, 0, 80, 1},
+    {k::array, 0, f::none, 247, 0, 229, 0, 0}, {k::one_of, 0, f::none, 244, 3, 0, 0, 0},
+    {k::object, 0, f::none, 252, 2, 0, 0, 0}, {k::string, 0, f::none, 249, 0, 0, 61, 1},
+    {k::array, 0, f::none, 252, 0, 233, 0, 0}, {k::one_of, 0, f::none, 249, 3, 0, 0, 0},
+    {k::object, 0, f::none, 277, 3, 0, 0, 0}, {k::string, 0, f::none, 261, 0, 0, 93, 1},
+    {k::boolean, 0, f::none, 261, 0, 0, 2, 1}, {k::object, 0, f::none, 275, 2, 0, 0, 0},
+    {k::string, 0, f::none, 261, 0, 0, 61, 1}, {k::array, 1, f::none, 275, 0, 240, 0, 0},
+    {k::one_of, 0, f::none, 265, 10, 0, 0, 0}, {k::object, 0, f::none, 261, 2, 0, 0, 0},
+    {k::string, 0, f::none, 261, 0, 0, 68, 1}, {k::string, 0, f::none, 261, 0, 0, 94, 1},
+    {k::object, 0, f::none, 263, 2, 0, 0, 0}, {k::string, 0, f::none, 263, 0, 0, 95, 1},
+    {k::object, 0, f::none, 315, 3, 0, 0, 0}, {k::string, 0, f::none, 280, 0, 0, 93, 1},
+    {k::boolean, 0, f::none, 280, 0, 0, 14, 1}, {k::one_of, 0, f::none, 312, 3, 0, 0, 0},
+    {k::object, 0, f::none, 280, 1, 0, 0, 0}, {k::string, 0, f::none, 280, 0, 0, 60, 1},
+    {k::object, 0, f::none, 309, 2, 0, 0, 0}, {k::string, 0, f::none, 281, 0, 0, 85, 1},
+    {k::array, 1, f::none, 309, 0, 255, 0, 0}, {k::one_of, 0, f::none, 293, 16, 0, 0, 0},
+    {k::object, 0, f::none, 281, 2, 0, 0, 0}, {k::string, 0, f::none, 281, 0, 0, 68, 1},
+    {k::string, 0, f::none, 281, 0, 0, 96, 1}, {k::object, 0, f::none, 283, 2, 0, 0, 0},
+    {k::string, 0, f::none, 283, 0, 0, 68, 1}, {k::string, 0, f::none, 283, 0, 0, 97, 1},
+    {k::object, 0, f::none, 285, 2, 0, 0, 0}, {k::string, 0, f::none, 285, 0, 0, 68, 1},
+    {k::string, 0, f::none, 285, 0, 0, 98, 1}, {k::object, 0, f::none, 287, 2, 0, 0, 0},
+    {k::string, 0, f::none, 287, 0, 0, 68, 1}, {k::string, 0, f::none, 287, 0, 0, 99, 1},
+    {k::object, 0, f::none, 289, 2, 0, 0, 0}, {k::string, 0, f::none, 289, 0, 0, 68, 1},
+    {k::string, 0, f::none, 289, 0, 0, 100, 1}, {k::object, 0, f::none, 291, 2, 0, 0, 0},
+    {k::string, 0, f::none, 291, 0, 0, 68, 1}, {k::string, 0, f::none, 291, 0, 0, 101, 1},
+    {k::object, 0, f::none, 311, 1, 0, 0, 0}, {k::string, 0, f::none, 311, 0, 0, 80, 1},
+    {k::object, 0, f::none, 320, 3, 0, 0, 0}, {k::string, 0, f::none, 318, 0, 0, 102, 1},
+    {k::boolean, 0, f::none, 318, 0, 0, 2, 1}, {k::object, 0, f::none, 318, 2, 0, 0, 0},
+    {k::string, 0, f::none, 318, 0, 0, 60, 1}, {k::array, 1, f::none, 318, 0, 107, 0, 0},
+    {k::object, 0, f::none, 324, 3, 0, 0, 0}, {k::string, 0, f::none, 323, 0, 0, 102, 1},
+    {k::boolean, 0, f::none, 323, 0, 0, 14, 1}, {k::object, 0, f::none, 323, 1, 0, 0, 0},
+    {k::string, 0, f::none, 323, 0, 0, 60, 1}, {k::object, 0, f::none, 343, 5, 0, 0, 0},
+    {k::string, 0, f::none, 335, 0, 0, 103, 1}, {k::string, 0, f::none, 335, 0, 0, 0, 0},
+    {k::string, 0, f::none, 335, 0, 0, 0, 0}, {k::string, 0, f::none, 335, 0, 0, 104, 2},
+    {k::one_of, 0, f::none, 341, 2, 0, 0, 0}, {k::object, 0, f::none, 335, 3, 0, 0, 0},
+    {k::string, 0, f::none, 335, 0, 0, 18, 1}, {k::string, 0, f::none, 335, 0, 0, 106, 1},
+    {k::number, 0, f::none, 335, 0, 0, 0, 0}, {k::object, 0, f::none, 338, 3, 0, 0, 0},
+    {k::string, 0, f::none, 338, 0, 0, 18, 1}, {k::string, 0, f::none, 338, 0, 0, 107, 1},
+    {k::number, 0, f::none, 338, 0, 0, 0, 0}, {k::object, 0, f::none, 371, 3, 0, 0, 0},
+    {k::string, 0, f::none, 348, 0, 0, 108, 1}, {k::string, 0, f::none, 348, 0, 0, 0, 0},
+    {k::one_of, 0, f::none, 356, 15, 0, 0, 0}, {k::object, 0, f::none, 348, 3, 0, 0, 0},
+    {k::string, 0, f::none, 348, 0, 0, 28, 1}, {k::string, 0, f::none, 348, 0, 0, 109, 2},
+    {k::array, 0, f::none, 348, 0, 309, 0, 0}, {k::string, 0, f::none, 348, 0, 0, 0, 0},
+    {k::object, 0, f::none, 353, 3, 0, 0, 0}, {k::string, 0, f::none, 351, 0, 0, 44, 1},
+    {k::string, 0, f::none, 351, 0, 0, 111, 2}, {k::one_of, 1, f::none, 351, 2, 0, 0, 0},
+    {k::integer, 0, f::none, 351, 0, 0, 0, 0}, {k::string, 0, f::none, 351, 0, 0, 0, 0},
+    {k::object, 0, f::none, 374, 3, 0, 0, 0}, {k::string, 0, f::none, 374, 0, 0, 113, 1},
+    {k::boolean, 0, f::none, 374, 0, 0, 0, 0}, {k::string, 0, f::none, 374, 0, 0, 114, 2},
+    {k::object, 0, f::none, 384, 3, 0, 0, 0}, {k::string, 0, f::none, 377, 0, 0, 116, 1},
+    {k::one_of, 0, f::none, 377, 7, 0, 0, 0}, {k::string, 0, f::none, 384, 0, 0, 117, 1},
+    {k::object, 0, f::none, 387, 3, 0, 0, 0}, {k::string, 0, f::none, 387, 0, 0, 117, 1},
+    {k::string, 0, f::none, 387, 0, 0, 118, 8}, {k::object, 0, f::none, 395, 3, 0, 0, 0},
+    {k::string, 0, f::none, 390, 0, 0, 117, 1}, {k::string, 0, f::none, 390, 0, 0, 126, 1},
+    {k::object, 0, f::none, 392, 3, 0, 0, 0}, {k::string, 0, f::none, 390, 0, 0, 28, 1},
+    {k::one_of, 0, f::none, 390, 2, 0, 0, 0}, {k::string, 0, f::none, 390, 0, 0, 57, 1},
+    {k::string, 0, f::none, 390, 0, 0, 127, 1}, {k::string, 0, f::none, 392, 0, 0, 128, 3},
+    {k::object, 0, f::none, 401, 5, 0, 0, 0}, {k::string, 0, f::none, 398, 0, 0, 117, 1},
+    {k::string, 0, f::none, 398, 0, 0, 131, 1}, {k::string, 0, f::none, 398, 0, 0, 132, 1},
+    {k::string, 0, f::none, 398, 0, 0, 133, 4}, {k::object, 0, f::none, 398, 3, 0, 0, 0},
+    {k::string, 0, f::none, 398, 0, 0, 18, 1}, {k::string, 0, f::none, 398, 0, 0, 57, 1},
+    {k::integer, 0, f::none, 398, 0, 0, 0, 0}, {k::object, 0, f::none, 411, 5, 0, 0, 0},
+    {k::string, 0, f::none, 406, 0, 0, 117, 1}, {k::string, 0, f::none, 406, 0, 0, 131, 1},
+    {k::string, 0, f::none, 406, 0, 0, 137, 1}, {k::string, 0, f::none, 406, 0, 0, 133, 4},
+    {k::object, 0, f::none, 408, 3, 0, 0, 0}, {k::string, 0, f::none, 406, 0, 0, 28, 1},
+    {k::one_of, 0, f::none, 406, 2, 0, 0, 0}, {k::string, 0, f::none, 406, 0, 0, 57, 1},
+    {k::string, 0, f::none, 406, 0, 0, 127, 1}, {k::string, 0, f::none, 408, 0, 0, 138, 3},
+    {k::object, 0, f::none, 438, 5, 0, 0, 0}, {k::string, 0, f::none, 416, 0, 0, 141, 1},
+    {k::string, 0, f::none, 416, 0, 0, 0, 0}, {k::string, 0, f::none, 416, 0, 0, 0, 0},
+    {k::object, 0, f::none, 416, 3, 0, 0, 0}, {k::string, 0, f::none, 416, 0, 0, 18, 1},
+    {k::string, 0, f::none, 416, 0, 0, 19, 6}, {k::integer, 0, f::none, 416, 0, 0, 0, 0},
+    {k::array, 0, f::none, 438, 0, 365, 0, 0}, {k::object, 0, f::none, 436, 2, 0, 0, 0},
+    {k::integer, 0, f::none, 419, 0, 0, 0, 0}, {k::one_of, 0, f::none, 423, 13, 0, 0, 0},
+    {k::object, 0, f::none, 419, 4, 0, 0, 0}, {k::string, 0, f::none, 419, 0, 0, 18, 1},
+    {k::string, 0, f::none, 419, 0, 0, 13, 1}, {k::number, 0, f::none, 419, 0, 0, 0, 0},
+    {k::number, 0, f::none, 419, 0, 0, 0, 0}, {k::object, 0, f::none, 491, 3, 0, 0, 0},
+    {k::string, 0, f::none, 443, 0, 0, 142, 1}, {k::one_of, 0, f::none, 485, 6, 0, 0, 0},
+    {k::object, 0, f::none, 473, 2, 0, 0, 0}, {k::string, 0, f::none, 443, 0, 0, 143, 1},
+    {k::array, 0, f::none, 473, 0, 379, 0, 0}, {k::one_of, 0, f::none, 469, 4, 0, 0, 0},
+    {k::object, 0, f::none, 450, 2, 0, 0, 0}, {k::string, 0, f::none, 443, 0, 0, 144, 1},
+    {k::one_of, 0, f::none, 443, 7, 0, 0, 0}, {k::object, 0, f::none, 459, 2, 0, 0, 0},
+    {k::string, 0, f::none, 452, 0, 0, 145, 1}, {k::one_of, 0, f::none, 452, 7, 0, 0, 0},
+    {k::object, 0, f::none, 461, 2, 0, 0, 0}, {k::string, 0, f::none, 461, 0, 0, 146, 1},
+    {k::string, 0, f::none, 461, 0, 0, 147, 31}, {k::object, 0, f::none, 466, 3, 0, 0, 0},
+    {k::string, 0, f::none, 463, 0, 0, 146, 1}, {k::string, 0, f::none, 463, 0, 0, 69, 1},
+    {k::object, 1, f::none, 463, 3, 0, 0, 0}, {k::object, 0, f::none, 475, 1, 0, 0, 0},
+    {k::string, 0, f::none, 475, 0, 0, 178, 1}, {k::object, 0, f::none, 476, 1, 0, 0, 0},
+    {k::string, 0, f::none, 476, 0, 0, 179, 1}, {k::object, 0, f::none, 481, 2, 0, 0, 0},
+    {k::string, 0, f::none, 477, 0, 0, 180, 1}, {k::array, 0, f::none, 481, 0, 400, 0, 0},
+    {k::one_of, 0, f::none, 477, 4, 0, 0, 0}, {k::object, 0, f::none, 483, 1, 0, 0, 0},
+    {k::string, 0, f::none, 483, 0, 0, 181, 1}, {k::object, 0, f::none, 484, 1, 0, 0, 0},
+    {k::string, 0, f::none, 484, 0, 0, 182, 1}, {k::string, 0, f::none, 491, 0, 0, 183, 2},
+    {k::object, 0, f::none, 500, 4, 0, 0, 0}, {k::string, 0, f::none, 494, 0, 0, 185, 1},
+    {k::one_of, 0, f::none, 494, 3, 0, 0, 0}, {k::string, 1, f::none, 497, 0, 0, 186, 9},
+    {k::array, 0, f::none, 500, 0, 411, 0, 0}, {k::object, 0, f::none, 497, 3, 0, 0, 0},
+    {k::boolean, 0, f::none, 497, 0, 0, 0, 0}, {k::string, 0, f::none, 497, 0, 0, 0, 0},
+    {k::array, 1, f::none, 497, 0, 59, 0, 0}, {k::boolean, 1, f::none, 521, 0, 0, 0, 0},
+    {k::object, 0, f::none, 535, 1, 0, 0, 0}, {k::object, 0, f::none, 532, 3, 0, 0, 0},
+    {k::string, 0, f::none, 527, 0, 0, 0, 0}, {k::object, 0, f::none, 528, 4, 0, 0, 0},
+    {k::object, 1, f::none, 527, 1, 0, 0, 0}, {k::string, 1, f::none, 528, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 528, 0, 0, 0, 0}, {k::boolean, 1, f::none, 528, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"type", 17, true}, {"operator", 18, true}, {"date", 19, true}, {"type", 21, true}, {"operator", 22, true},
+    {"start", 23, true}, {"end", 24, true}, {"type", 26, true}, {"operator", 27, true}, {"unit", 28, true},
+    {"quantity", 29, true}, {"type", 31, true}, {"operator", 32, true}, {"start", 33, true}, {"end", 34, true},
+    {"unit", 35, true}, {"", 16, false}, {"", 20, false}, {"", 25, false}, {"", 30, false}, {"type", 11, true},
+    {"is_member", 12, true}, {"group_ids", 13, true}, {"timeframe_filter", 15, false}, {"type", 37, true},
+    {"is_member", 38, true}, {"group_ids", 39, true}, {"type", 46, true}, {"operator", 47, true},
+    {"value", 48, true}, {"type", 51, true}, {"operator", 52, true}, {"unit", 53, true}, {"quantity", 54, true},
+    {"type", 56, true}, {"operator", 57, true}, {"", 16, false}, {"", 20, false}, {"", 25, false}, {"", 50, false},
+    {"", 30, false}, {"", 55, false}, {"type", 63, true}, {"operator", 64, true}, {"value", 65, true},
+    {"type", 67, true}, {"operator", 68, true}, {"value", 69, true}, {"type", 72, true}, {"operator", 73, true},
+    {"type", 75, true}, {"operator", 76, true}, {"value", 77, true}, {"type", 80, true}, {"operator", 81, true},
+    {"value", 82, true}, {"type", 84, true}, {"operator", 85, true}, {"value", 86, true}, {"type", 88, true},
+    {"operator", 89, true}, {"value", 90, true}, {"", 62, false}, {"", 66, false}, {"", 71, false},
+    {"", 74, false}, {"", 79, false}, {"", 83, false}, {"", 87, false}, {"", 45, false}, {"property", 60, true},
+    {"filter", 61, false}, {"type", 42, true}, {"metric_id", 43, true}, {"measurement", 44, true},
+    {"measurement_filter", 45, true}, {"timeframe_filter", 49, true}, {"metric_filters", 58, false},
+    {"subscription", 99, true}, {"filters", 100, false}, {"field", 106, true}, {"filter", 87, true},
+    {"type", 111, true}, {"operator", 112, true}, {"value", 113, true}, {"type", 115, true},
+    {"operator", 116, true}, {"", 16, false}, {"", 20, false}, {"", 25, false}, {"", 50, false}, {"", 30, false},
+    {"", 110, false}, {"", 114, false}, {"field", 108, true}, {"filter", 109, true}, {"type", 120, true},
+    {"operator", 121, true}, {"value", 122, true}, {"field", 118, true}, {"filter", 119, true},
+    {"type", 127, true}, {"operator", 128, true}, {"value", 129, true}, {"field", 124, true},
+    {"method", 125, true}, {"filter", 126, false}, {"type", 120, true}, {"operator", 121, true},
+    {"value", 122, true}, {"field", 132, true}, {"method", 133, true}, {"filter", 134, false}, {"type", 127, true},
+    {"operator", 128, true}, {"value", 129, true}, {"field", 136, true}, {"method", 137, true},
+    {"filter", 138, false}, {"field", 140, true}, {"method", 141, true}, {"field", 143, true},
+    {"method", 144, true}, {"field", 146, true}, {"method", 147, true}, {"type", 127, true},
+    {"operator", 128, true}, {"value", 129, true}, {"field", 149, true}, {"method", 150, true},
+    {"filter", 151, false}, {"type", 127, true}, {"operator", 128, true}, {"value", 129, true},
+    {"field", 153, true}, {"method", 154, true}, {"filter", 155, false}, {"type", 160, true},
+    {"operator", 161, true}, {"value", 162, true}, {"field", 157, true}, {"method", 158, true},
+    {"filter", 159, true}, {"", 105, false}, {"", 107, false}, {"", 117, false}, {"", 123, false},
+    {"", 131, false}, {"", 135, false}, {"", 139, false}, {"", 142, false}, {"", 145, false}, {"", 148, false},
+    {"", 152, false}, {"", 156, false}, {"subscription", 102, true}, {"filters", 103, false},
+    {"subscription", 165, true}, {"filters", 166, false}, {"", 98, false}, {"", 101, false}, {"", 164, false},
+    {"channel", 95, true}, {"can_receive_marketing", 96, true}, {"consent_status", 97, true}, {"type", 179, true},
+    {"operator", 180, true}, {"", 16, false}, {"", 20, false}, {"", 25, false}, {"", 50, false}, {"", 30, false},
+    {"", 110, false}, {"", 114, false}, {"", 178, false}, {"field", 176, true}, {"filter", 177, true},
+    {"", 16, false}, {"", 20, false}, {"", 25, false}, {"", 50, false}, {"", 30, false}, {"", 110, false},
+    {"", 114, false}, {"", 178, false}, {"field", 182, true}, {"filter", 183, true}, {"", 16, false},
+    {"", 20, false}, {"", 25, false}, {"", 50, false}, {"", 30, false}, {"", 110, false}, {"", 114, false},
+    {"", 178, false}, {"field", 185, true}, {"filter", 186, true}, {"", 175, false}, {"", 181, false},
+    {"", 184, false}, {"subscription", 172, true}, {"filters", 173, false}, {"field", 193, true},
+    {"method", 194, true}, {"field", 196, true}, {"method", 197, true}, {"field", 199, true},
+    {"method", 200, true}, {"field", 202, true}, {"method", 203, true}, {"field", 205, true},
+    {"method", 206, true}, {"field", 208, true}, {"method", 209, true}, {"field", 211, true},
+    {"method", 212, true}, {"field", 214, true}, {"method", 215, true}, {"type", 220, true},
+    {"operator", 221, true}, {"value", 222, true}, {"field", 217, true}, {"method", 218, true},
+    {"filter", 219, true}, {"", 107, false}, {"", 135, false}, {"", 139, false}, {"", 192, false},
+    {"", 195, false}, {"", 198, false}, {"", 201, false}, {"", 204, false}, {"", 207, false}, {"", 145, false},
+    {"", 210, false}, {"", 213, false}, {"", 216, false}, {"", 175, false}, {"", 181, false}, {"", 184, false},
+    {"", 190, false}, {"", 224, false}, {"subscription", 188, true}, {"filters", 189, false}, {"", 175, false},
+    {"", 181, false}, {"", 184, false}, {"subscription", 227, true}, {"filters", 228, true}, {"", 175, false},
+    {"", 181, false}, {"", 184, false}, {"subscription", 231, true}, {"filters", 232, true}, {"", 171, false},
+    {"", 187, false}, {"", 226, false}, {"", 230, false}, {"channel", 168, true},
+    {"can_receive_marketing", 169, true}, {"consent_status", 170, true}, {"field", 242, true},
+    {"method", 243, true}, {"field", 245, true}, {"filter", 87, true}, {"", 107, false}, {"", 123, false},
+    {"", 148, false}, {"", 152, false}, {"", 241, false}, {"", 139, false}, {"", 192, false}, {"", 145, false},
+    {"", 156, false}, {"", 244, false}, {"subscription", 238, true}, {"filters", 239, false},
+    {"channel", 235, true}, {"can_receive_marketing", 236, true}, {"consent_status", 237, true},
+    {"subscription", 251, true}, {"field", 257, true}, {"method", 258, true}, {"field", 260, true},
+    {"method", 261, true}, {"field", 263, true}, {"method", 264, true}, {"field", 266, true},
+    {"method", 267, true}, {"field", 269, true}, {"method", 270, true}, {"field", 272, true},
+    {"method", 273, true}, {"", 107, false}, {"", 123, false}, {"", 148, false}, {"", 152, false},
+    {"", 195, false}, {"", 256, false}, {"", 241, false}, {"", 139, false}, {"", 192, false}, {"", 145, false},
+    {"", 259, false}, {"", 262, false}, {"", 265, false}, {"", 268, false}, {"", 271, false}, {"", 156, false},
+    {"subscription", 253, true}, {"filters", 254, false}, {"subscription", 275, true}, {"", 250, false},
+    {"", 252, false}, {"", 274, false}, {"channel", 247, true}, {"can_receive_marketing", 248, true},
+    {"consent_status", 249, true}, {"subscription", 280, true}, {"filters", 281, false}, {"channel", 277, true},
+    {"can_receive_marketing", 278, true}, {"consent_status", 279, true}, {"subscription", 286, true},
+    {"channel", 283, true}, {"can_receive_marketing", 284, true}, {"consent_status", 285, true}, {"", 94, false},
+    {"", 167, false}, {"", 234, false}, {"", 246, false}, {"", 276, false}, {"", 282, false}, {"type", 92, true},
+    {"consent", 93, true}, {"type", 294, true}, {"operator", 295, true}, {"value", 296, true}, {"type", 298, true},
+    {"operator", 299, true}, {"value", 300, true}, {"", 293, false}, {"", 297, false}, {"type", 288, true},
+    {"country_code", 289, true}, {"postal_code", 290, true}, {"unit", 291, true}, {"filter", 292, true},
+    {"type", 306, true}, {"operator", 307, true}, {"value", 308, true}, {"", 314, false}, {"", 315, false},
+    {"type", 311, true}, {"operator", 312, true}, {"value", 313, true}, {"", 62, false}, {"", 66, false},
+    {"", 305, false}, {"", 45, false}, {"", 87, false}, {"", 16, false}, {"", 20, false}, {"", 25, false},
+    {"", 50, false}, {"", 30, false}, {"", 110, false}, {"", 114, false}, {"", 310, false}, {"", 79, false},
+    {"", 71, false}, {"type", 302, true}, {"property", 303, true}, {"filter", 304, true}, {"type", 317, true},
+    {"in_region", 318, true}, {"region", 319, true}, {"", 16, false}, {"", 20, false}, {"", 25, false},
+    {"", 50, false}, {"", 30, false}, {"", 110, false}, {"", 114, false}, {"dimension", 321, true},
+    {"filter", 322, true}, {"type", 323, true}, {"type", 325, true}, {"dimension", 326, true},
+    {"filter", 45, true}, {"", 333, false}, {"", 334, false}, {"type", 331, true}, {"operator", 332, true},
+    {"value", 335, true}, {"type", 328, true}, {"dimension", 329, true}, {"filter", 330, true},
+    {"type", 342, true}, {"operator", 343, true}, {"value", 344, true}, {"type", 337, true},
+    {"dimension", 338, true}, {"measurement", 339, true}, {"predicted_channel", 340, true}, {"filter", 341, true},
+    {"", 353, false}, {"", 354, false}, {"type", 351, true}, {"operator", 352, true}, {"value", 355, true},
+    {"type", 346, true}, {"dimension", 347, true}, {"measurement", 348, true}, {"predicted_channel", 349, true},
+    {"filter", 350, true}, {"type", 361, true}, {"operator", 362, true}, {"value", 363, true}, {"type", 369, true},
+    {"operator", 370, true}, {"start", 371, true}, {"end", 372, true}, {"", 62, false}, {"", 66, false},
+    {"", 45, false}, {"", 368, false}, {"", 87, false}, {"", 16, false}, {"", 20, false}, {"", 25, false},
+    {"", 50, false}, {"", 30, false}, {"", 310, false}, {"", 79, false}, {"", 71, false},
+    {"property_id", 366, true}, {"filter", 367, true}, {"type", 357, true}, {"object_type_id", 358, true},
+    {"object_type_relationship_id", 359, true}, {"filter", 360, true}, {"filters", 364, true}, {"", 16, false},
+    {"", 20, false}, {"", 25, false}, {"", 50, false}, {"", 30, false}, {"", 110, false}, {"", 114, false},
+    {"field", 381, true}, {"filter", 382, true}, {"", 16, false}, {"", 20, false}, {"", 25, false},
+    {"", 50, false}, {"", 30, false}, {"", 110, false}, {"", 114, false}, {"field", 384, true},
+    {"filter", 385, true}, {"field", 387, true}, {"method", 388, true}, {"type", 127, true},
+    {"operator", 128, true}, {"value", 129, true}, {"field", 390, true}, {"method", 391, true},
+    {"filter", 392, false}, {"", 380, false}, {"", 383, false}, {"", 386, false}, {"", 389, false},
+    {"reachable_status", 377, true}, {"filters", 378, true}, {"reachable_status", 394, true},
+    {"reachable_status", 396, true}, {"", 380, false}, {"", 383, false}, {"", 386, false}, {"", 389, false},
+    {"reachable_status", 398, true}, {"filters", 399, true}, {"reachable_status", 402, true},
+    {"reachable_status", 404, true}, {"", 376, false}, {"", 393, false}, {"", 395, false}, {"", 397, false},
+    {"", 401, false}, {"", 403, false}, {"type", 374, true}, {"permission", 375, true}, {"channel", 405, true},
+    {"", 20, false}, {"", 30, false}, {"", 25, false}, {"metric_exists", 412, true}, {"metric_id", 413, true},
+    {"metric_filters", 414, false}, {"type", 407, true}, {"timeframe_filter", 408, true},
+    {"completion_window_seconds", 409, false}, {"steps", 410, true}, {"", 10, false}, {"", 36, false},
+    {"", 41, false}, {"", 91, false}, {"", 287, false}, {"", 301, false}, {"", 316, false}, {"", 320, false},
+    {"", 324, false}, {"", 327, false}, {"", 336, false}, {"", 345, false}, {"", 356, false}, {"", 373, false},
+    {"", 406, false}, {"conditions", 8, true}, {"condition_groups", 6, true}, {"name", 4, true},
+    {"definition", 5, true}, {"is_starred", 415, false}, {"type", 2, true}, {"attributes", 3, true},
+    {"data", 1, true}, {"condition_groups", 6, true}, {"definition", 420, false}, {"name", 421, false},
+    {"is_starred", 422, false}, {"is_active", 423, false}, {"type", 2, true}, {"id", 418, true},
+    {"attributes", 419, true}, {"data", 417, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "ssegment", "sprofile-group-membership", "btrue", "sdate", "safter", "sbefore", "sbetween-static", "sat-least",
+    "sin-the-last", "sin-the-next", "sday", "shour", "sweek", "sbetween", "bfalse", "sprofile-metric", "scount",
+    "ssum", "snumeric", "sequals", "sgreater-than", "sgreater-than-or-equal", "sless-than", "sless-than-or-equal",
+    "snot-equals", "sanniversary-last", "sanniversary-next", "salltime", "sstring", "scontains", "sends-with",
+    "sequals", "snot-contains", "snot-ends-with", "snot-equals", "snot-starts-with", "snregex", "sregex",
+    "sstarts-with", "sin", "snot-in", "sexistence", "sis-set", "snot-set", "slist", "scontains-all",
+    "scontains-any", "snot-contains-all", "snot-contains-any", "slength-equals", "slength-greater-than",
+    "slength-greater-than-or-equal", "slength-less-than", "slength-less-than-or-equal", "scontains-substring",
+    "snot-contains-substring", "sboolean", "sequals", "sprofile-marketing-consent", "semail", "sany",
+    "ssubscribed", "sis_double_opt_in", "sstatus_date", "scalendar-month", "sanniversary", "sanniversary-month",
+    "scustom_source", "smethod", "sform", "sin", "spreference_page", "sapi", "sinbound_message", "sback_in_stock",
+    "ssftp", "smanual_import", "smanual_add", "sintegration", "sshopify", "snever_subscribed", "sbounce_date",
+    "sis-set", "smanual_suppression_date", "sinvalid_email_date", "sunsubscribed", "smanual_remove",
+    "sspam_complaint", "smailbox_provider", "sone_click_unsubscribe", "sdata_warehouse_import",
+    "sprofile_modification", "sconstant_contact", "ssms", "scheckout", "sis_rcs_capable", "sbulk_remove",
+    "scarrier_deactivation", "sprovided_landline", "smessage_blocked", "sprovided_no_age", "sfailed_age_gate",
+    "spush", "sprofile-postal-code-distance", "skilometers", "smiles", "sgreater-than", "sless-than",
+    "sprofile-property", "sphone-country-code-in", "sphone-country-code-not-in", "scontains", "snot-contains",
+    "sprofile-region", "seuropean_union", "sunited_states", "sexpected_date_of_next_purchase",
+    "sprofile-predictive-analytics", "saverage_days_between_orders", "saverage_order_value", "schurn_probability",
+    "shistoric_clv", "shistoric_number_of_orders", "spredicted_clv", "spredicted_number_of_orders", "stotal_clv",
+    "spredicted_gender", "snot-equals", "slikely_female", "slikely_male", "suncertain", "schannel_affinity",
+    "spriority", "semail", "spush", "ssms", "swhatsapp", "srank", "shigh", "slow", "smedium",
+    "sprofile-has-custom-object", "sprofile-permissions", "sexplicitly_reachable", "seffective_date",
+    "srecorded_date", "ssubscribe_method", "sapi", "sback_in_stock", "sbigcommerce", "sbulk_remove",
+    "scampaign_monitor", "scarrier_deactivation", "scheckout", "sconstant_contact", "sexact_target", "sfacebook",
+    "sfailed_age_gate", "sinbound_message", "sintegration", "smad_mimi", "smagento_two", "smailbox_provider",
+    "smanual_add", "smanual_import", "smanual_remove", "smessage_blocked", "snetsuite", "spreference_page",
+    "sprovided_landline", "sprovided_no_age", "ssftp", "sshopify", "ssocial_instagram_message", "sspam_complaint",
+    "ssquare", "swix", "swoocommerce", "simplicitly_reachable", "simplicitly_or_explicitly_reachable",
+    "sexplicitly_unreachable", "simplicitly_unreachable", "simplicitly_or_explicitly_unreachable",
+    "swhatsapp_marketing", "swhatsapp_transactional", "sprofile-metric-funnel", "sDAYS_1", "sDAYS_180", "sDAYS_3",
+    "sDAYS_30", "sDAYS_5", "sDAYS_90", "sHOURS_1", "sWEEKS_1", "sYEARS_1"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_segments
 
 /// GET /api/segments: Get Segments.
@@ -60,6 +431,7 @@ struct get_segments {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_3, {}, detail_segments::include_10, detail_segments::sort_11, detail_segments::filter_7, false, {}, {}};
 };
 
@@ -78,6 +450,7 @@ struct create_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_segments::schema_table, 0};
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_14, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -96,6 +469,7 @@ struct get_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_16, detail_segments::additional_fields_18, detail_segments::include_10, {}, {}, false, {}, {}};
 };
 
@@ -114,6 +488,7 @@ struct update_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_segments::schema_table, 416};
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_9, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -132,6 +507,7 @@ struct delete_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_19, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -150,6 +526,7 @@ struct get_tags_for_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, detail_segments::fields_20, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -168,6 +545,7 @@ struct get_tag_ids_for_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -186,6 +564,7 @@ struct get_profiles_for_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, detail_segments::fields_23, detail_segments::additional_fields_25, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
 };
 
@@ -204,6 +583,7 @@ struct get_profile_ids_for_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, {}, {}, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
 };
 
@@ -222,6 +602,7 @@ struct get_flows_triggered_by_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, detail_segments::fields_30, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -240,6 +621,7 @@ struct get_ids_for_flows_triggered_by_segment {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_tags {
 inline constexpr std::string_view fields_tag_0[] = {"id", "name"};
 inline constexpr std::string_view fields_tag_group_1[] = {"default", "exclusive", "id", "name"};
@@ -34,6 +35,48 @@ inline constexpr std::string_view scopes_19[] = {"lists:read", "tags:read"};
 inline constexpr std::string_view scopes_20[] = {"lists:write", "tags:write"};
 inline constexpr std::string_view scopes_21[] = {"segments:read", "tags:read"};
 inline constexpr std::string_view scopes_22[] = {"segments:write", "tags:write"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 8, 1, 0, 0, 0}, {k::object, 0, f::none, 5, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 1, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::object, 0, f::none, 4, 1, 0, 0, 0},
+    {k::object, 0, f::none, 3, 1, 0, 0, 0}, {k::object, 0, f::none, 1, 2, 0, 0, 0},
+    {k::string, 0, f::none, 1, 0, 0, 1, 1}, {k::string, 0, f::none, 1, 0, 0, 0, 0},
+    {k::object, 0, f::none, 13, 1, 0, 0, 0}, {k::object, 0, f::none, 10, 3, 0, 0, 0},
+    {k::string, 0, f::none, 9, 0, 0, 0, 0}, {k::object, 0, f::none, 9, 1, 0, 0, 0},
+    {k::string, 0, f::none, 9, 0, 0, 0, 0}, {k::object, 0, f::none, 18, 1, 0, 0, 0},
+    {k::object, 0, f::none, 16, 2, 0, 0, 0}, {k::object, 0, f::none, 14, 2, 0, 0, 0},
+    {k::string, 0, f::none, 14, 0, 0, 0, 0}, {k::boolean, 1, f::none, 14, 0, 0, 0, 0},
+    {k::object, 0, f::none, 24, 1, 0, 0, 0}, {k::object, 0, f::none, 21, 3, 0, 0, 0},
+    {k::string, 0, f::none, 19, 0, 0, 0, 0}, {k::object, 0, f::none, 19, 2, 0, 0, 0},
+    {k::string, 0, f::none, 19, 0, 0, 0, 0}, {k::array, 1, f::none, 19, 0, 26, 0, 0},
+    {k::string, 0, f::none, 19, 0, 0, 0, 0}, {k::object, 0, f::none, 27, 1, 0, 0, 0},
+    {k::array, 0, f::none, 27, 0, 29, 0, 0}, {k::object, 0, f::none, 25, 2, 0, 0, 0},
+    {k::string, 0, f::none, 25, 0, 0, 2, 1}, {k::string, 0, f::none, 25, 0, 0, 0, 0},
+    {k::object, 0, f::none, 30, 1, 0, 0, 0}, {k::array, 0, f::none, 30, 0, 34, 0, 0},
+    {k::object, 0, f::none, 28, 2, 0, 0, 0}, {k::string, 0, f::none, 28, 0, 0, 3, 1},
+    {k::string, 0, f::none, 28, 0, 0, 0, 0}, {k::object, 0, f::none, 33, 1, 0, 0, 0},
+    {k::array, 0, f::none, 33, 0, 39, 0, 0}, {k::object, 0, f::none, 31, 2, 0, 0, 0},
+    {k::string, 0, f::none, 31, 0, 0, 4, 1}, {k::string, 0, f::none, 31, 0, 0, 0, 0},
+    {k::object, 0, f::none, 36, 1, 0, 0, 0}, {k::array, 0, f::none, 36, 0, 44, 0, 0},
+    {k::object, 0, f::none, 34, 2, 0, 0, 0}, {k::string, 0, f::none, 34, 0, 0, 5, 1},
+    {k::string, 0, f::none, 34, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"name", 4, true}, {"type", 8, true}, {"id", 9, true}, {"data", 7, false}, {"tag-group", 6, false},
+    {"type", 2, true}, {"attributes", 3, true}, {"relationships", 5, false}, {"data", 1, true}, {"name", 14, true},
+    {"type", 2, true}, {"id", 12, true}, {"attributes", 13, true}, {"data", 11, true}, {"name", 18, true},
+    {"exclusive", 19, false}, {"type", 8, true}, {"attributes", 17, true}, {"data", 16, true}, {"name", 24, true},
+    {"return_fields", 25, false}, {"type", 8, true}, {"id", 22, true}, {"attributes", 23, true},
+    {"data", 21, true}, {"type", 30, true}, {"id", 31, true}, {"data", 28, true}, {"type", 35, true},
+    {"id", 36, true}, {"data", 33, true}, {"type", 40, true}, {"id", 41, true}, {"data", 38, true},
+    {"type", 45, true}, {"id", 46, true}, {"data", 43, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "stag", "stag-group", "sflow", "scampaign", "slist", "ssegment"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_tags
 
 /// GET /api/tags: Get Tags.
@@ -51,6 +94,7 @@ struct get_tags {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, detail_tags::fields_tag_0, detail_tags::filter_4, false, {}, {}};
 };
 
@@ -69,6 +113,7 @@ struct create_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 0};
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -87,6 +132,7 @@ struct get_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, {}, {}, false, {}, {}};
 };
 
@@ -105,6 +151,7 @@ struct update_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 10};
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -123,6 +170,7 @@ struct delete_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -141,6 +189,7 @@ struct get_tag_groups {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, detail_tags::fields_tag_0, detail_tags::filter_14, false, {}, {}};
 };
 
@@ -159,6 +208,7 @@ struct create_tag_group {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 15};
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -177,6 +227,7 @@ struct get_tag_group {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -195,6 +246,7 @@ struct update_tag_group {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 20};
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -213,6 +265,7 @@ struct delete_tag_group {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -231,6 +284,7 @@ struct get_flow_ids_for_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_15, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -249,6 +303,7 @@ struct tag_flows {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -267,6 +322,7 @@ struct remove_tag_from_flows {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -285,6 +341,7 @@ struct get_campaign_ids_for_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_17, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -303,6 +360,7 @@ struct tag_campaigns {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -321,6 +379,7 @@ struct remove_tag_from_campaigns {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -339,6 +398,7 @@ struct get_list_ids_for_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_19, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -357,6 +417,7 @@ struct tag_lists {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -375,6 +436,7 @@ struct remove_tag_from_lists {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -393,6 +455,7 @@ struct get_segment_ids_for_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_21, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -411,6 +474,7 @@ struct tag_segments {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -429,6 +493,7 @@ struct remove_tag_from_segments {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -447,6 +512,7 @@ struct get_tag_group_for_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -465,6 +531,7 @@ struct get_tag_group_id_for_tag {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -483,6 +550,7 @@ struct get_tags_for_tag_group {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -501,6 +569,7 @@ struct get_tag_ids_for_tag_group {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,13 +9,51 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_tracking_settings {
 inline constexpr std::string_view fields_tracking_setting_0[] = {"auto_add_parameters", "custom_parameters", "id", "utm_campaign", "utm_campaign.campaign", "utm_campaign.campaign.type", "utm_campaign.campaign.value", "utm_campaign.flow", "utm_campaign.flow.type", "utm_campaign.flow.value", "utm_id", "utm_id.campaign", "utm_id.campaign.type", "utm_id.campaign.value", "utm_id.flow", "utm_id.flow.type", "utm_id.flow.value", "utm_medium", "utm_medium.campaign", "utm_medium.campaign.type", "utm_medium.campaign.value", "utm_medium.flow", "utm_medium.flow.type", "utm_medium.flow.value", "utm_source", "utm_source.campaign", "utm_source.campaign.type", "utm_source.campaign.value", "utm_source.flow", "utm_source.flow.type", "utm_source.flow.value", "utm_term", "utm_term.campaign", "utm_term.campaign.type", "utm_term.campaign.value", "utm_term.flow", "utm_term.flow.type", "utm_term.flow.value"};
 inline constexpr name_rule fields_1[] = {{"tracking-setting", detail_tracking_settings::fields_tracking_setting_0}};
 inline constexpr std::string_view scopes_2[] = {"tracking-settings:read"};
 inline constexpr unsigned success_3[] = {200};
 inline constexpr std::string_view scopes_4[] = {"tracking-settings:write"};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 39, 1, 0, 0, 0}, {k::object, 0, f::none, 36, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 29, 7, 0, 0, 0}, {k::boolean, 1, f::none, 0, 0, 0, 0, 0},
+    {k::object, 1, f::none, 12, 2, 0, 0, 0}, {k::one_of, 1, f::none, 4, 2, 0, 0, 0},
+    {k::object, 0, f::none, 0, 2, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 1, 1},
+    {k::string, 0, f::none, 0, 0, 0, 2, 9}, {k::object, 0, f::none, 2, 2, 0, 0, 0},
+    {k::string, 0, f::none, 2, 0, 0, 11, 1}, {k::string, 0, f::none, 2, 0, 0, 0, 0},
+    {k::one_of, 1, f::none, 10, 2, 0, 0, 0}, {k::object, 0, f::none, 6, 2, 0, 0, 0},
+    {k::string, 0, f::none, 6, 0, 0, 1, 1}, {k::string, 0, f::none, 6, 0, 0, 12, 12},
+    {k::object, 0, f::none, 8, 2, 0, 0, 0}, {k::string, 0, f::none, 8, 0, 0, 11, 1},
+    {k::string, 0, f::none, 8, 0, 0, 0, 0}, {k::object, 1, f::none, 14, 2, 0, 0, 0},
+    {k::object, 1, f::none, 16, 2, 0, 0, 0}, {k::object, 1, f::none, 18, 2, 0, 0, 0},
+    {k::object, 1, f::none, 20, 2, 0, 0, 0}, {k::array, 1, f::none, 29, 0, 26, 0, 0},
+    {k::object, 0, f::none, 26, 3, 0, 0, 0}, {k::one_of, 1, f::none, 22, 2, 0, 0, 0},
+    {k::one_of, 1, f::none, 24, 2, 0, 0, 0}, {k::string, 0, f::none, 26, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"type", 9, true}, {"value", 10, true}, {"type", 12, true}, {"value", 13, true}, {"", 8, false},
+    {"", 11, false}, {"type", 16, true}, {"value", 17, true}, {"type", 19, true}, {"value", 20, true},
+    {"", 15, false}, {"", 18, false}, {"flow", 7, false}, {"campaign", 14, false}, {"flow", 7, false},
+    {"campaign", 14, false}, {"flow", 7, false}, {"campaign", 14, false}, {"flow", 7, false},
+    {"campaign", 14, false}, {"flow", 7, false}, {"campaign", 14, false}, {"", 8, false}, {"", 11, false},
+    {"", 15, false}, {"", 18, false}, {"flow", 27, false}, {"campaign", 28, false}, {"name", 29, true},
+    {"auto_add_parameters", 5, false}, {"utm_source", 6, false}, {"utm_medium", 21, false},
+    {"utm_campaign", 22, false}, {"utm_id", 23, false}, {"utm_term", 24, false}, {"custom_parameters", 25, false},
+    {"type", 2, true}, {"id", 3, true}, {"attributes", 4, true}, {"data", 1, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "stracking-setting", "sdynamic", "semail_subject", "sflow_id", "sflow_name", "slink_alt_text", "smessage_name",
+    "smessage_name_id", "smessage_type", "sprofile_external_id", "sprofile_id", "sstatic", "scampaign_id",
+    "scampaign_name", "scampaign_name_id", "scampaign_name_send_day", "semail_subject", "sgroup_id", "sgroup_name",
+    "sgroup_name_id", "slink_alt_text", "smessage_type", "sprofile_external_id", "sprofile_id"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_tracking_settings
 
 /// GET /api/tracking-settings: Get Tracking Settings.
@@ -33,6 +71,7 @@ struct get_tracking_settings {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -51,6 +90,7 @@ struct get_tracking_setting {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -69,6 +109,7 @@ struct update_tracking_setting {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_tracking_settings::schema_table, 0};
     static constexpr operation_facts facts{detail_tracking_settings::scopes_4, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 

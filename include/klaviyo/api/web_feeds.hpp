@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_web_feeds {
 inline constexpr std::string_view fields_web_feed_0[] = {"content_type", "created", "id", "name", "request_method", "status", "updated", "url"};
 inline constexpr name_rule fields_1[] = {{"web-feed", detail_web_feeds::fields_web_feed_0}};
@@ -22,6 +23,28 @@ inline constexpr std::string_view sort_7[] = {"created", "name", "updated"};
 inline constexpr std::string_view scopes_8[] = {"web-feeds:write"};
 inline constexpr unsigned success_9[] = {201};
 inline constexpr unsigned success_10[] = {204};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 6, 1, 0, 0, 0}, {k::object, 0, f::none, 4, 2, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 4, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 1, 2}, {k::string, 0, f::none, 0, 0, 0, 3, 2},
+    {k::object, 0, f::none, 14, 1, 0, 0, 0}, {k::object, 0, f::none, 11, 3, 0, 0, 0},
+    {k::string, 0, f::none, 7, 0, 0, 0, 0}, {k::object, 0, f::none, 7, 4, 0, 0, 0},
+    {k::string, 1, f::none, 7, 0, 0, 0, 0}, {k::string, 1, f::none, 7, 0, 0, 0, 0},
+    {k::string, 1, f::none, 7, 0, 0, 1, 2}, {k::string, 1, f::none, 7, 0, 0, 3, 2}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"name", 4, true}, {"url", 5, true}, {"request_method", 6, true}, {"content_type", 7, true}, {"type", 2, true},
+    {"attributes", 3, true}, {"data", 1, true}, {"name", 12, false}, {"url", 13, false},
+    {"request_method", 14, false}, {"content_type", 15, false}, {"type", 2, true}, {"id", 10, true},
+    {"attributes", 11, true}, {"data", 9, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "sweb-feed", "sget", "spost", "sjson", "sxml"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_web_feeds
 
 /// GET /api/web-feeds: Get Web Feeds.
@@ -39,6 +62,7 @@ struct get_web_feeds {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, detail_web_feeds::sort_7, detail_web_feeds::filter_4, false, {}, {}};
 };
 
@@ -57,6 +81,7 @@ struct create_web_feed {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 0};
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_9, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -75,6 +100,7 @@ struct get_web_feed {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -93,6 +119,7 @@ struct update_web_feed {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 8};
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -111,6 +138,7 @@ struct delete_web_feed {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -9,7 +9,8 @@
 // clang-format off
 namespace klaviyo::api {
 
-// The vocabularies the descriptors below refer to, each written once.
+// The vocabularies the descriptors below refer to, each written once,
+// and the schemas of their request bodies (schema.hpp).
 namespace detail_webhooks {
 inline constexpr std::string_view fields_webhook_0[] = {"created_at", "description", "enabled", "endpoint_url", "id", "name", "updated_at"};
 inline constexpr std::string_view fields_webhook_topic_1[] = {"id"};
@@ -22,6 +23,36 @@ inline constexpr std::string_view scopes_7[] = {"webhooks:write"};
 inline constexpr unsigned success_8[] = {201};
 inline constexpr unsigned success_9[] = {204};
 inline constexpr name_rule fields_10[] = {{"webhook-topic", detail_webhooks::fields_webhook_topic_1}};
+using k = ::klaviyo::api::schema::kind;
+using f = ::klaviyo::api::schema::format;
+inline constexpr ::klaviyo::api::schema::node schema_nodes[] = {
+    {k::object, 0, f::none, 11, 1, 0, 0, 0}, {k::object, 0, f::none, 8, 3, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 1}, {k::object, 0, f::none, 0, 4, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 1, f::none, 0, 0, 0, 0, 0},
+    {k::string, 0, f::none, 0, 0, 0, 0, 0}, {k::string, 0, f::none, 0, 0, 0, 0, 0},
+    {k::object, 0, f::none, 7, 1, 0, 0, 0}, {k::object, 0, f::none, 6, 1, 0, 0, 0},
+    {k::array, 0, f::none, 6, 0, 11, 0, 0}, {k::object, 0, f::none, 4, 2, 0, 0, 0},
+    {k::string, 0, f::none, 4, 0, 0, 1, 1}, {k::string, 0, f::none, 4, 0, 0, 0, 0},
+    {k::object, 0, f::none, 25, 1, 0, 0, 0}, {k::object, 0, f::none, 21, 4, 0, 0, 0},
+    {k::string, 0, f::none, 12, 0, 0, 0, 0}, {k::object, 0, f::none, 12, 5, 0, 0, 0},
+    {k::string, 1, f::none, 12, 0, 0, 0, 0}, {k::string, 1, f::none, 12, 0, 0, 0, 0},
+    {k::string, 1, f::none, 12, 0, 0, 0, 0}, {k::string, 1, f::none, 12, 0, 0, 0, 0},
+    {k::boolean, 1, f::none, 12, 0, 0, 0, 0}, {k::object, 0, f::none, 20, 1, 0, 0, 0},
+    {k::object, 0, f::none, 19, 1, 0, 0, 0}, {k::array, 0, f::none, 19, 0, 26, 0, 0},
+    {k::object, 0, f::none, 17, 2, 0, 0, 0}, {k::string, 0, f::none, 17, 0, 0, 0, 0}
+};
+inline constexpr ::klaviyo::api::schema::member schema_members[] = {
+    {"name", 4, true}, {"description", 5, false}, {"endpoint_url", 6, true}, {"secret_key", 7, true},
+    {"type", 12, true}, {"id", 13, true}, {"data", 10, false}, {"webhook-topics", 9, true}, {"type", 2, true},
+    {"attributes", 3, true}, {"relationships", 8, true}, {"data", 1, true}, {"name", 18, false},
+    {"description", 19, false}, {"endpoint_url", 20, false}, {"secret_key", 21, false}, {"enabled", 22, false},
+    {"type", 12, true}, {"id", 27, true}, {"data", 25, false}, {"webhook-topics", 24, false}, {"type", 2, true},
+    {"id", 16, true}, {"attributes", 17, true}, {"relationships", 23, false}, {"data", 15, true}
+};
+inline constexpr std::string_view schema_enums[] = {
+    "swebhook", "swebhook-topic"
+};
+inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_webhooks
 
 /// GET /api/webhooks: Get Webhooks.
@@ -39,6 +70,7 @@ struct get_webhooks {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
 };
 
@@ -57,6 +89,7 @@ struct create_webhook {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 0};
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_8, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -75,6 +108,7 @@ struct get_webhook {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
 };
 
@@ -93,6 +127,7 @@ struct update_webhook {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
+    static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 14};
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_4, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -111,6 +146,7 @@ struct delete_webhook {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_9, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -129,6 +165,7 @@ struct get_webhook_topics {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -147,6 +184,7 @@ struct get_webhook_topic {
     static constexpr bool public_client = false;
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
+    static constexpr schema::ref request_schema{};
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -12,11 +12,12 @@ namespace klaviyo {
 /// Authorization header ever sees it.
 class api_key {
 public:
+    /// Takes a private key (pk_...); basic_client throws std::invalid_argument for an empty one.
     explicit api_key(std::string key) : key_(std::move(key)) {}
 
     /// The value of the Authorization header.
     std::string authorization() const { return "Klaviyo-API-Key " + key_; }
-    bool empty() const noexcept { return key_.empty(); }
+    bool empty() const noexcept { return key_.empty(); } ///< whether no key was given
 
 private:
     std::string key_;

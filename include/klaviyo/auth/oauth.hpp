@@ -35,13 +35,18 @@ namespace klaviyo {
 
 /// An OAuth app's registration. Not printable on purpose: it holds the secret.
 struct oauth_config {
+    /// The app's client id; required.
     std::string client_id{};
+    /// The app's secret; required. Sent only to token_url and revoke_url, as HTTP Basic, and never written into an
+    /// error message.
     std::string client_secret{};
     std::string redirect_uri{};        ///< as registered with the app
-    std::vector<std::string> scopes{}; ///< e.g. {"profiles:read", "profiles:write"}
+    std::vector<std::string> scopes{}; ///< such as {"profiles:read", "profiles:write"}
+    /// Klaviyo's consent page, where make_authorization_request() sends the user.
     std::string authorize_url = "https://www.klaviyo.com/oauth/authorize";
     /// Token traffic must not go through www.klaviyo.com (blocked since 2025-03-31).
     std::string token_url = "https://a.klaviyo.com/oauth/token";
+    /// Where basic_client::async_revoke() posts; like token_url, never www.klaviyo.com.
     std::string revoke_url = "https://a.klaviyo.com/oauth/revoke";
     /// Refresh when the access token expires within this margin.
     std::chrono::seconds refresh_margin{60};
@@ -49,8 +54,11 @@ struct oauth_config {
 
 /// What the token endpoint granted.
 struct oauth_token {
+    /// Sent as `Authorization: Bearer` with every API call; secret.
     std::string access_token{};
+    /// Exchanged for a new access token before this one expires; Klaviyo may rotate it; secret.
     std::string refresh_token{};
+    /// When the access token expires: the time of the answer plus its `expires_in` (3600 s when absent).
     std::chrono::system_clock::time_point expires_at{};
     std::string scope{}; ///< space-separated, as granted
 };
@@ -61,7 +69,10 @@ struct oauth_token {
 class token_store {
 public:
     virtual ~token_store() = default;
+    /// The token saved last, or nullopt when there is none yet. Called when the client holds no token.
     virtual asio::awaitable<std::optional<oauth_token>> async_load() = 0;
+    /// Keeps `token`, replacing the previous one. Called after the code exchange and after every refresh, before the
+    /// calls waiting for that refresh go on.
     virtual asio::awaitable<void> async_save(oauth_token token) = 0;
 };
 
@@ -69,14 +80,19 @@ public:
 class memory_token_store final : public token_store {
 public:
     memory_token_store() = default;
+    /// Starts with `t`, e.g. a token obtained elsewhere.
     explicit memory_token_store(oauth_token t) : token_(std::move(t)) {}
+    /// The token held, if any.
     asio::awaitable<std::optional<oauth_token>> async_load() override { co_return token_; }
+    /// Holds `t` instead of the previous token and counts the save.
     asio::awaitable<void> async_save(oauth_token t) override {
         token_ = std::move(t);
         ++saves_;
         co_return;
     }
+    /// The token held now, if any.
     const std::optional<oauth_token>& token() const noexcept { return token_; }
+    /// How many times async_save() ran (tests check that rotated tokens are saved).
     std::size_t saves() const noexcept { return saves_; }
 
 private:
@@ -87,9 +103,9 @@ private:
 /// The start of an authorization: send the user to `url`; keep `state` and
 /// `code_verifier` (secret) for the redirect and the code exchange.
 struct authorization_request {
-    std::string url;
-    std::string state;
-    std::string code_verifier;
+    std::string url; ///< the authorize URL: send the user's browser there
+    std::string state; ///< random; the redirect must bring it back (code_from_redirect() checks)
+    std::string code_verifier; ///< the PKCE verifier: secret; pass it to basic_client::async_exchange_code()
 };
 
 namespace detail {
@@ -279,7 +295,9 @@ inline std::string code_from_redirect(const authorization_request& req, std::str
 /// What a client connects with when it uses OAuth: the app, and the store
 /// that holds (or will hold) the token.
 struct oauth_connection {
+    /// The app's registration.
     oauth_config config{};
+    /// Where tokens are loaded from and saved to; memory only unless you give a store of your own.
     std::shared_ptr<token_store> store = std::make_shared<memory_token_store>();
 };
 

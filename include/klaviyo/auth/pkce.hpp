@@ -51,6 +51,7 @@ inline std::string pkce_challenge(std::string_view verifier) {
     return detail::base64url(digest, n);
 }
 
+/// A PKCE code verifier and its S256 challenge (RFC 7636), as make_pkce() draws them.
 struct pkce_pair {
     std::string verifier;  ///< secret: stays with the app until the code exchange
     std::string challenge; ///< goes in the authorize URL

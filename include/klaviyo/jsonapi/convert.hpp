@@ -32,8 +32,10 @@ namespace klaviyo::jsonapi {
 /// the offending member, e.g. "data.attributes.location.latitude".
 class conversion_error : public std::runtime_error {
 public:
+    /// `path` names the member, `what` the mismatch; what() reads "<path>: <what>".
     conversion_error(std::string path, std::string what)
         : std::runtime_error(path + ": " + what), path_(std::move(path)) {}
+    /// The offending member, e.g. "data.attributes.location.latitude".
     const std::string& path() const noexcept { return path_; }
 
 private:
@@ -160,6 +162,7 @@ void from_json(const json::value& v, T& out, std::string_view path) {
     }
 }
 
+/// Reads `v` as a new T. Throws conversion_error naming `path` (and the member below it) on a type mismatch.
 template <class T>
 T from_json(const json::value& v, std::string_view path = {}) {
     T out{};
@@ -180,6 +183,9 @@ bool is_present(const T& v) {
 }
 } // namespace detail
 
+/// Writes `v` as JSON: strings, numbers, booleans and JSON values as they are, vectors as arrays, Boost.Describe'd
+/// structs as objects. A struct member that is an empty std::optional or an absent nullable is left out; a null
+/// nullable is written as null. The inverse of from_json for the attribute and input structs.
 template <class T>
 json::value to_json(const T& v) {
     if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> || std::is_arithmetic_v<T> ||

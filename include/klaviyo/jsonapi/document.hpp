@@ -13,6 +13,9 @@
 #include <string_view>
 #include <vector>
 
+/// JSON:API as Klaviyo speaks it: documents, pages and resource objects with
+/// typed attributes, `errors[]`, and the Boost.Describe conversions between
+/// attribute structs and JSON.
 namespace klaviyo::jsonapi {
 
 /// A JSON:API resource object with typed attributes. `raw` keeps the object
@@ -21,11 +24,17 @@ namespace klaviyo::jsonapi {
 /// caller, and nothing is held twice.
 template <class Attributes>
 struct resource {
+    /// The resource type, e.g. "profile".
     std::string type;
+    /// Klaviyo's id of the resource.
     std::string id;
+    /// Typed attributes; what Klaviyo left out or sent as null is empty.
     Attributes attributes{};
+    /// `relationships` as received (see related_ids()).
     json::object relationships;
+    /// `links` as received (see self_link()).
     json::object links;
+    /// The resource object as received, minus `relationships` and `links`: fields the typed attributes lack are here.
     json::object raw;
 
     /// `links.self`, or empty.
@@ -56,22 +65,23 @@ struct resource {
 /// A document whose primary data is one resource.
 template <class Attributes>
 struct document {
-    resource<Attributes> data;
-    json::array included;
-    json::object links;
-    json::object meta;
+    resource<Attributes> data; ///< the primary resource
+    json::array included; ///< the related resources asked for with `include`, as received
+    json::object links; ///< the document's `links`
+    json::object meta; ///< the document's `meta`, if any
 };
 
 /// A document whose primary data is a collection: one page of it.
 template <class Attributes>
 struct page {
-    std::vector<resource<Attributes>> data;
-    json::array included;
-    std::string self_link;
+    std::vector<resource<Attributes>> data; ///< this page's resources, in Klaviyo's order
+    json::array included; ///< the related resources asked for with `include`, as received
+    std::string self_link; ///< `links.self`: the URL of this page
     std::string next_link; ///< absolute URL of the next page; empty on the last page
-    std::string prev_link;
-    json::object meta;
+    std::string prev_link; ///< `links.prev`: the URL of the previous page; empty on the first
+    json::object meta; ///< the document's `meta`, if any
 
+    /// Whether next_link names another page (basic_client::async_get_page() reads it).
     bool has_next() const noexcept { return !next_link.empty(); }
 };
 

@@ -18,6 +18,8 @@
 
 namespace klaviyo {
 
+/// How a client paces its calls under Klaviyo's rate limits (client_options::pacing): per rate-limit class, in arrival
+/// order, within the burst and steady windows.
 struct pacing_options {
     /// Off: every call is sent at once and 429s are handled by retries alone.
     bool enabled = true;
@@ -40,20 +42,21 @@ struct pacing_options {
 /// sliding, wherever it starts) within the limit.
 class rate_window_state {
 public:
-    using clock = std::chrono::steady_clock;
-    using time_point = clock::time_point;
-    using duration = clock::duration;
+    using clock = std::chrono::steady_clock; ///< steady: pacing does not follow changes of the wall clock
+    using time_point = clock::time_point; ///< a moment on that clock
+    using duration = clock::duration; ///< a length of time on that clock
 
+    /// The windows of `r`: limits scaled by `o.share` (never below 1), window lengths divided by `o.time_scale`.
     rate_window_state(rate_limit r, const pacing_options& o) noexcept
         : burst_(scaled(r.burst_per_second, o.share)), steady_(scaled(r.steady_per_minute, o.share)),
           burst_len_(window(std::chrono::seconds(1), o.time_scale)),
           steady_len_(window(std::chrono::seconds(60), o.time_scale)) {}
 
-    unsigned burst_limit() const noexcept { return burst_; }
-    unsigned steady_limit() const noexcept { return steady_; }
-    duration burst_window() const noexcept { return burst_len_; }
-    duration steady_window() const noexcept { return steady_len_; }
-    unsigned in_flight() const noexcept { return in_flight_; }
+    unsigned burst_limit() const noexcept { return burst_; } ///< calls allowed per burst window, after `share`
+    unsigned steady_limit() const noexcept { return steady_; } ///< calls allowed per steady window, after `share`
+    duration burst_window() const noexcept { return burst_len_; } ///< 1 s divided by `time_scale`
+    duration steady_window() const noexcept { return steady_len_; } ///< 60 s divided by `time_scale`
+    unsigned in_flight() const noexcept { return in_flight_; } ///< calls started and not finished
 
     /// The earliest time one more call may start: `now` when it may start
     /// now, time_point::max() when only a finishing call can make room.
@@ -137,13 +140,14 @@ private:
 /// One rate-limit class with its callers waiting in arrival order.
 class pacing_queue {
 public:
-    using time_point = rate_window_state::time_point;
-    using ticket_id = std::uint64_t;
+    using time_point = rate_window_state::time_point; ///< a moment on the steady clock
+    using ticket_id = std::uint64_t; ///< identifies one waiting caller
 
+    /// A class with limits `r`; at most `o.max_waiting` callers wait.
     pacing_queue(rate_limit r, const pacing_options& o) : state_(r, o), max_waiting_(o.max_waiting) {}
 
-    rate_window_state& state() noexcept { return state_; }
-    std::size_t waiting() const noexcept { return waiting_.size(); }
+    rate_window_state& state() noexcept { return state_; } ///< the windows and counts of this class
+    std::size_t waiting() const noexcept { return waiting_.size(); } ///< callers waiting, retries included
 
     /// Starts a call at once if nobody waits and the windows have room.
     bool try_start(time_point now) {

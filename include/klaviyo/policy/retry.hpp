@@ -14,20 +14,29 @@
 
 namespace klaviyo {
 
+/// The delay before a retry when the failed answer named none (no Retry-After): `initial`, multiplied by `multiplier`
+/// for each further retry, capped at `max`, then jittered.
 struct backoff_options {
+    /// The delay before the first retry.
     std::chrono::milliseconds initial{250};
+    /// Factor from one delay to the next; 1 keeps it constant.
     double multiplier = 2.0;
+    /// No delay is longer.
     std::chrono::milliseconds max{20'000};
     /// Full-range jitter in [delay/2, delay] so that many clients that failed
     /// together do not retry together.
     bool jitter = true;
 };
 
+/// When a failed attempt is tried again (client_options::retry). Which failures qualify is is_retryable()'s rule: a 429
+/// and a request that never left, for every call; a 503, 504, 524, timeout or lost connection only for idempotent
+/// operations. These options bound how often and how long.
 struct retry_options {
     unsigned max_attempts = 5;                      ///< first try included; 1 disables retries
     std::chrono::milliseconds max_elapsed{120'000}; ///< no retry would start after this
+    /// The delays between attempts when Klaviyo names none.
     backoff_options backoff{};
-    /// A Retry-After longer than this is not waited for (e.g. a daily cap):
+    /// A Retry-After longer than this is not waited for (a daily cap, say):
     /// the call fails with rate_limited and its diagnostics carry the value.
     std::chrono::seconds max_retry_after{60};
 };

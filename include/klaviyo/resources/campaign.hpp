@@ -20,28 +20,35 @@ namespace klaviyo {
 
 /// Lists and segments (by id) that receive the campaign, and those that do not.
 struct campaign_audiences {
-    std::vector<std::string> included{};
-    std::optional<std::vector<std::string>> excluded{};
+    std::vector<std::string> included{}; ///< ids of the lists and segments sent to; create_campaign needs one
+    std::optional<std::vector<std::string>> excluded{}; ///< ids of lists and segments whose profiles are skipped
 };
 BOOST_DESCRIBE_STRUCT(campaign_audiences, (), (included, excluded))
 
 /// A UTM-style parameter added to links: `type` "static" (any `value`) or
 /// "dynamic" (`value` one of campaign_id, campaign_name, profile_id, ...).
 struct tracking_param {
-    std::string type = "static";
-    std::string value{};
+    std::string type = "static"; ///< "static" or "dynamic"
+    std::string value{}; ///< the text (static), or which value Klaviyo fills in (dynamic)
     std::string name{}; ///< e.g. "utm_medium"
 };
 BOOST_DESCRIBE_STRUCT(tracking_param, (), (type, value, name))
 
+/// How a campaign's links and opens are tracked. The plan checks `custom_tracking_params` (a name each; a dynamic value
+/// from Klaviyo's list).
 struct campaign_tracking_options {
-    std::optional<bool> add_tracking_params{};
+    std::optional<bool> add_tracking_params{}; ///< false: no tracking parameters at all
+    /// Parameters added to every link; an empty list with add_tracking_params means the account's defaults.
     std::optional<std::vector<tracking_param>> custom_tracking_params{};
-    std::optional<bool> is_tracking_clicks{}, is_tracking_opens{}; ///< email only
+    ///@{
+    /// Click and open tracking (email only); Klaviyo's account defaults when absent.
+    std::optional<bool> is_tracking_clicks{}, is_tracking_opens{};
+    ///@}
 };
 BOOST_DESCRIBE_STRUCT(campaign_tracking_options, (),
                       (add_tracking_params, custom_tracking_params, is_tracking_clicks, is_tracking_opens))
 
+/// Send options of a campaign: smart sending skips recipients Klaviyo messaged recently.
 struct campaign_send_options {
     std::optional<bool> use_smart_sending{}; ///< Klaviyo's default: true
 };
@@ -50,7 +57,7 @@ BOOST_DESCRIBE_STRUCT(campaign_send_options, (), (use_smart_sending))
 /// Options of a static send: `is_local` sends at `datetime` in each
 /// recipient's time zone (the time must then be given in UTC).
 struct static_send_options {
-    bool is_local = false;
+    bool is_local = false; ///< send at `datetime` in each recipient's time zone
     std::optional<bool> send_past_recipients_immediately{}; ///< local sends only
 };
 BOOST_DESCRIBE_STRUCT(static_send_options, (), (is_local, send_past_recipients_immediately))
@@ -62,9 +69,10 @@ struct campaign_send_strategy {
     std::optional<std::string> datetime{};    ///< static and throttled: ISO 8601
     std::optional<std::string> date{};        ///< smart_send_time: YYYY-MM-DD
     std::optional<int> throttle_percentage{}; ///< throttled: 1,2,5,10,11,13,14,17,20,25,33,50 per hour
-    std::optional<static_send_options> options{};
+    std::optional<static_send_options> options{}; ///< static sends only
 
-    static campaign_send_strategy immediate() { return {}; }
+    static campaign_send_strategy immediate() { return {}; } ///< as soon as the campaign is sent
+    /// At `datetime` (ISO 8601); with `is_local`, at that time in each recipient's time zone (give the time in UTC).
     static campaign_send_strategy at(std::string datetime, bool is_local = false) {
         campaign_send_strategy s;
         s.method = "static";
@@ -72,6 +80,7 @@ struct campaign_send_strategy {
         s.options = static_send_options{is_local, std::nullopt};
         return s;
     }
+    /// From `datetime`, to `percent_per_hour` of the recipients an hour: 1, 2, 5, 10, 11, 13, 14, 17, 20, 25, 33 or 50.
     static campaign_send_strategy throttled(std::string datetime, int percent_per_hour) {
         campaign_send_strategy s;
         s.method = "throttled";
@@ -79,6 +88,7 @@ struct campaign_send_strategy {
         s.throttle_percentage = percent_per_hour;
         return s;
     }
+    /// On `date` (YYYY-MM-DD), at the time Klaviyo picks for each recipient.
     static campaign_send_strategy smart_send_time(std::string date) {
         campaign_send_strategy s;
         s.method = "smart_send_time";
@@ -88,14 +98,21 @@ struct campaign_send_strategy {
 };
 BOOST_DESCRIBE_STRUCT(campaign_send_strategy, (), (method, datetime, date, throttle_percentage, options))
 
+/// A campaign as Klaviyo returns it. Its messages are a relationship (include `campaign-messages`).
 struct campaign_attributes {
-    std::optional<std::string> name{}, status{}; ///< status: "Draft", "Scheduled", "Sent", ...
-    std::optional<bool> archived{};
-    std::optional<campaign_audiences> audiences{};
-    std::optional<campaign_send_options> send_options{};
-    std::optional<campaign_tracking_options> tracking_options{};
-    std::optional<campaign_send_strategy> send_strategy{};
+    ///@{
+    /// The name, and the status: "Draft", "Scheduled", "Sent", ...
+    std::optional<std::string> name{}, status{};
+    ///@}
+    std::optional<bool> archived{}; ///< archived in Klaviyo
+    std::optional<campaign_audiences> audiences{}; ///< who receives it, and who does not
+    std::optional<campaign_send_options> send_options{}; ///< smart sending on or off
+    std::optional<campaign_tracking_options> tracking_options{}; ///< link and open tracking
+    std::optional<campaign_send_strategy> send_strategy{}; ///< when it goes out
+    ///@{
+    /// When it was created, scheduled and last updated, and when it is (or was) sent: ISO 8601.
     std::optional<std::string> created_at{}, scheduled_at{}, updated_at{}, send_time{};
+    ///@}
 };
 BOOST_DESCRIBE_STRUCT(campaign_attributes, (),
                       (name, status, archived, audiences, send_options, tracking_options, send_strategy, created_at,
@@ -104,14 +121,22 @@ BOOST_DESCRIBE_STRUCT(campaign_attributes, (),
 /// The content of an email message. Every member is optional: a draft can be
 /// completed later in Klaviyo.
 struct email_content {
+    ///@{
+    /// Subject, preview text, sender address and label, Reply-To, CC and BCC. The plan checks the four addresses.
     std::optional<std::string> subject{}, preview_text{}, from_email{}, from_label{}, reply_to_email{}, cc_email{},
         bcc_email{};
+    ///@}
 };
 BOOST_DESCRIBE_STRUCT(email_content, (),
                       (subject, preview_text, from_email, from_label, reply_to_email, cc_email, bcc_email))
 
+/// How Klaviyo renders an SMS message (`render_options`).
 struct sms_render_options {
+    ///@{
+    /// Shorten links, prefix the organization's name, add the info link, add opt-out language; Klaviyo's defaults when
+    /// absent (true, true, true, false).
     std::optional<bool> shorten_links{}, add_org_prefix{}, add_info_link{}, add_opt_out_language{};
+    ///@}
 };
 BOOST_DESCRIBE_STRUCT(sms_render_options, (), (shorten_links, add_org_prefix, add_info_link, add_opt_out_language))
 
@@ -119,33 +144,34 @@ BOOST_DESCRIBE_STRUCT(sms_render_options, (), (shorten_links, add_org_prefix, ad
 /// (with `sms_body`). For anything else (mobile_push) set `definition` to the
 /// spec's JSON; it is then sent as is.
 struct new_campaign_message {
-    std::string channel = "email";
-    std::optional<std::string> label{};
-    std::optional<email_content> email{};
-    std::optional<std::string> sms_body{};
-    std::optional<sms_render_options> render_options{};
+    std::string channel = "email"; ///< "email" or "sms"; ignored when `definition` is set
+    std::optional<std::string> label{}; ///< the message's label in Klaviyo (email)
+    std::optional<email_content> email{}; ///< the content of an email message
+    std::optional<std::string> sms_body{}; ///< the text of an sms message
+    std::optional<sms_render_options> render_options{}; ///< sms only
     std::optional<std::string> image_id{}; ///< sms / mobile_push image
+    /// The spec's message definition, sent as is; its `channel` must be email, sms or mobile_push.
     std::optional<json::object> definition{};
 };
 
 /// Input of create_campaign.
 struct new_campaign {
-    std::string name{};
-    campaign_audiences audiences{};
+    std::string name{}; ///< required, not empty
+    campaign_audiences audiences{}; ///< at least one included list or segment
     std::vector<new_campaign_message> messages{};          ///< at least one
     std::optional<campaign_send_strategy> send_strategy{}; ///< Klaviyo's default: immediate
-    std::optional<campaign_send_options> send_options{};
-    std::optional<campaign_tracking_options> tracking_options{};
+    std::optional<campaign_send_options> send_options{}; ///< smart sending on or off
+    std::optional<campaign_tracking_options> tracking_options{}; ///< link and open tracking
 };
 
 /// Input of update_campaign: absent members are left as they are. Messages
 /// are not changed here (Klaviyo has update_campaign_message for that).
 struct campaign_update {
-    std::optional<std::string> name{};
-    std::optional<campaign_audiences> audiences{};
-    std::optional<campaign_send_options> send_options{};
-    std::optional<campaign_tracking_options> tracking_options{};
-    std::optional<campaign_send_strategy> send_strategy{};
+    std::optional<std::string> name{}; ///< a new name; not empty
+    std::optional<campaign_audiences> audiences{}; ///< replaces the audiences
+    std::optional<campaign_send_options> send_options{}; ///< smart sending on or off
+    std::optional<campaign_tracking_options> tracking_options{}; ///< link and open tracking
+    std::optional<campaign_send_strategy> send_strategy{}; ///< when it goes out
 };
 BOOST_DESCRIBE_STRUCT(campaign_update, (), (name, audiences, send_options, tracking_options, send_strategy))
 
@@ -279,8 +305,11 @@ inline std::string campaign_message_json(const new_campaign_message& m, const st
 /// names no channel. Up to 100 a page.
 struct get_campaigns
     : operation<jsonapi::page<campaign_attributes>, http_method::get, rate_limits::m, idempotency::idempotent, 100> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_campaigns";
-    static constexpr std::string_view path = "/api/campaigns";
+    static constexpr std::string_view path = "/api/campaigns"; ///< the path, relative to the base URL
+    /// Checks `o` and builds the GET; adds `equals(messages.channel,'email')` (combined with `and`) when the filter
+    /// names no channel.
     static klaviyo::detail::request_plan plan(list_options o) {
         if (o.filter.find("messages.channel") == std::string::npos) {
             const std::string email = "equals(messages.channel,'email')";
@@ -300,10 +329,15 @@ struct get_campaigns
     }
 };
 
+/// GET /api/campaigns/{id}: one campaign (include campaign-messages or tags).
 struct get_campaign
     : operation<jsonapi::document<campaign_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_campaign";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/campaigns/{id}";
+    /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
+    /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
         return klaviyo::detail::plan_get<get_campaign>(id, o, campaign_vocab::get, "campaign");
     }
@@ -312,8 +346,11 @@ struct get_campaign
 /// POST /api/campaigns: a draft with its messages.
 struct create_campaign : operation<jsonapi::document<campaign_attributes>, http_method::post, rate_limits::m,
                                    idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "create_campaign";
-    static constexpr std::string_view path = "/api/campaigns";
+    static constexpr std::string_view path = "/api/campaigns"; ///< the path, relative to the base URL
+    /// Checks `in` (name, audiences, at least one message, the send strategy and tracking parameters) and `o`, and
+    /// builds the POST; messages are sent as `campaign-messages`.
     static klaviyo::detail::request_plan plan(const new_campaign& in, const write_options& o) {
         auto fail = [](std::string e) { return klaviyo::detail::invalid_plan(operation_id, std::move(e)); };
         const std::string a = "data.attributes";
@@ -343,10 +380,15 @@ struct create_campaign : operation<jsonapi::document<campaign_attributes>, http_
     }
 };
 
+/// PATCH /api/campaigns/{id}: changes what campaign_update sets.
 struct update_campaign
     : operation<jsonapi::document<campaign_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "update_campaign";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/campaigns/{id}";
+    /// Checks `id`, `in` (a name, if set, not empty; audiences, send strategy and tracking parameters) and `o`, and
+    /// builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const campaign_update& in, const write_options& o) {
         auto fail = [](std::string e) { return klaviyo::detail::invalid_plan(operation_id, std::move(e)); };
         const std::string a = "data.attributes";
@@ -364,9 +406,13 @@ struct update_campaign
     }
 };
 
+/// DELETE /api/campaigns/{id}.
 struct delete_campaign : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "delete_campaign";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/campaigns/{id}";
+    /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_campaign>(id);
     }
@@ -374,16 +420,18 @@ struct delete_campaign : operation<accepted, http_method::del, rate_limits::m, i
 
 } // namespace ops
 
+/// Campaigns: get, list (one channel a call), create (a draft with its messages), update and delete.
 struct campaign {
-    static constexpr std::string_view type = "campaign";
-    using attributes_type = campaign_attributes;
-    using create_type = new_campaign;
-    using update_type = campaign_update;
-    using get_operation = ops::get_campaign;
+    static constexpr std::string_view type = "campaign"; ///< the JSON:API `type` of these resources
+    using attributes_type = campaign_attributes; ///< what jsonapi::resource::attributes holds for them
+    using create_type = new_campaign; ///< the input of basic_client::async_create<campaign>()
+    using update_type = campaign_update; ///< the input of basic_client::async_update<campaign>()
+    using get_operation = ops::get_campaign; ///< what basic_client::async_get<campaign>() runs
+    /// What basic_client::async_list<campaign>(), pages<campaign>() and items<campaign>() run.
     using list_operation = ops::get_campaigns;
-    using create_operation = ops::create_campaign;
-    using update_operation = ops::update_campaign;
-    using delete_operation = ops::delete_campaign;
+    using create_operation = ops::create_campaign; ///< what basic_client::async_create<campaign>() runs
+    using update_operation = ops::update_campaign; ///< what basic_client::async_update<campaign>() runs
+    using delete_operation = ops::delete_campaign; ///< what basic_client::async_delete<campaign>() runs
 };
 
 } // namespace klaviyo

@@ -16,18 +16,28 @@
 
 namespace klaviyo {
 
+/// An event as Klaviyo returns it: when it happened and its properties. The metric and the profile are relationships
+/// (`include` them to get them in `included`).
 struct event_attributes {
     std::optional<std::int64_t> timestamp{}; ///< seconds since the epoch
+    ///@{
+    /// When it happened, ISO 8601 with offset ("2022-11-08T01:23:45+00:00"), and Klaviyo's unique identifier of the
+    /// event.
     std::optional<std::string> datetime{}, uuid{};
-    std::optional<json::object> event_properties{};
+    ///@}
+    std::optional<json::object> event_properties{}; ///< the properties it was created with
 };
 BOOST_DESCRIBE_STRUCT(event_attributes, (), (timestamp, datetime, uuid, event_properties))
 
 /// Who did it: at least one identifier. Klaviyo creates the profile if no
 /// profile matches, and updates the other attributes given here.
 struct event_profile {
+    ///@{
+    /// Identifiers (email, an E.164 phone number, your external id, an anonymous id: at least one unless
+    /// new_event::profile_id is set) and names. The plan checks the email and the phone number.
     std::optional<std::string> email{}, phone_number{}, external_id{}, anonymous_id{}, first_name{}, last_name{};
-    std::optional<json::object> properties{};
+    ///@}
+    std::optional<json::object> properties{}; ///< custom profile properties to set
 };
 BOOST_DESCRIBE_STRUCT(event_profile, (),
                       (email, phone_number, external_id, anonymous_id, first_name, last_name, properties))
@@ -37,10 +47,10 @@ struct new_event {
     std::string metric_name{};                   ///< e.g. "Placed Order"; created on first use
     std::optional<std::string> metric_service{}; ///< where the metric comes from (metric `service`)
     std::optional<std::string> profile_id{};     ///< a known profile; or identify it by `profile`
-    event_profile profile{};
+    event_profile profile{}; ///< the profile by its identifiers, when profile_id is not known
     json::object properties{};         ///< sent as {} when empty: Klaviyo requires it
     std::optional<std::string> time{}; ///< ISO 8601; default: when Klaviyo receives it
-    std::optional<double> value{};
+    std::optional<double> value{}; ///< a monetary value, e.g. an order's total
     std::optional<std::string> value_currency{}; ///< ISO 4217
     /// Deduplication key: a repeat for the same profile and metric is recorded
     /// once. Without it Klaviyo keys events by the second, so set it (e.g. the
@@ -116,8 +126,12 @@ inline std::string event_attributes_json(const new_event& in, const std::string&
 
 /// POST /api/events: 202, queued. Not repeatable unless it carries a unique_id.
 struct create_event : operation<accepted, http_method::post, rate_limits::xl, idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "create_event";
-    static constexpr std::string_view path = "/api/events";
+    static constexpr std::string_view path = "/api/events"; ///< the path, relative to the base URL
+    /// Checks `in` (a metric name, an identified profile, an ISO 8601 time, an ISO 4217 currency, at most 400
+    /// properties, no string over 100KB, 5MB in all) and builds the POST. The request is idempotent, and so retried
+    /// after a lost answer, only when `in` has a unique_id.
     static klaviyo::detail::request_plan plan(const new_event& in, const write_options& = {}) {
         json::object attrs;
         if (auto e = detail::event_attributes_json(in, "data.attributes", attrs, true); !e.empty())
@@ -134,8 +148,12 @@ struct create_event : operation<accepted, http_method::post, rate_limits::xl, id
 /// GET /api/events/{id} (M tier, unlike the XL list).
 struct get_event
     : operation<jsonapi::document<event_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_event";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/events/{id}";
+    /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
+    /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
         return klaviyo::detail::plan_get<get_event>(id, o, event_vocab::read, "event");
     }
@@ -144,8 +162,11 @@ struct get_event
 /// GET /api/events: up to 1000 a page.
 struct get_events
     : operation<jsonapi::page<event_attributes>, http_method::get, rate_limits::xl, idempotency::idempotent, 1000> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_events";
-    static constexpr std::string_view path = "/api/events";
+    static constexpr std::string_view path = "/api/events"; ///< the path, relative to the base URL
+    /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
+    /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
         return klaviyo::detail::plan_list<get_events>(o, event_vocab::read, "event");
     }
@@ -155,14 +176,15 @@ struct get_events
 
 /// Events are created and read; Klaviyo has no update or delete for them.
 struct event {
-    static constexpr std::string_view type = "event";
-    using attributes_type = event_attributes;
-    using create_type = new_event;
-    using get_operation = ops::get_event;
+    static constexpr std::string_view type = "event"; ///< the JSON:API `type` of these resources
+    using attributes_type = event_attributes; ///< what jsonapi::resource::attributes holds for them
+    using create_type = new_event; ///< the input of basic_client::async_create<event>()
+    using get_operation = ops::get_event; ///< what basic_client::async_get<event>() runs
+    /// What basic_client::async_list<event>(), pages<event>() and items<event>() run.
     using list_operation = ops::get_events;
-    using create_operation = ops::create_event;
-    using update_operation = void;
-    using delete_operation = void;
+    using create_operation = ops::create_event; ///< what basic_client::async_create<event>() runs
+    using update_operation = void; ///< void: the API has no such operation, and a call to it does not compile
+    using delete_operation = void; ///< void: the API has no such operation, and a call to it does not compile
 };
 
 } // namespace klaviyo

@@ -33,10 +33,11 @@ inline std::string profile_identity(const new_event& e) {
 
 /// POST /api/event-bulk-create-jobs: 202, queued.
 struct bulk_create_events : operation<accepted, http_method::post, rate_limits::m, idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "bulk_create_events";
-    static constexpr std::string_view path = "/api/event-bulk-create-jobs";
-    static constexpr std::size_t max_events = 1000;
-    static constexpr std::size_t max_payload = 5 * 1024 * 1024;
+    static constexpr std::string_view path = "/api/event-bulk-create-jobs"; ///< the path, relative to the base URL
+    static constexpr std::size_t max_events = 1000; ///< Klaviyo's cap on events per request
+    static constexpr std::size_t max_payload = 5 * 1024 * 1024; ///< Klaviyo's cap on the body of one request: 5MB
 
     /// `max_events` and `max_payload` are Klaviyo's caps; smaller values are
     /// accepted (tests use them to split small inputs).

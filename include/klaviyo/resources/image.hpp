@@ -15,10 +15,14 @@
 
 namespace klaviyo {
 
+/// An image in the account's library, as Klaviyo returns it.
 struct image_attributes {
+    ///@{
+    /// The name, the URL Klaviyo serves it from, its format ("jpeg", "png", "gif") and when it last changed (ISO 8601).
     std::optional<std::string> name{}, image_url{}, format{}, updated_at{};
+    ///@}
     std::optional<std::int64_t> size{}; ///< bytes
-    std::optional<bool> hidden{};
+    std::optional<bool> hidden{}; ///< hidden from the library in Klaviyo's editor
 };
 BOOST_DESCRIBE_STRUCT(image_attributes, (), (name, image_url, format, updated_at, size, hidden))
 
@@ -26,17 +30,17 @@ BOOST_DESCRIBE_STRUCT(image_attributes, (), (name, image_url, format, updated_at
 /// or a `data:image/...;base64,` URI) and `file_data` (the image's bytes).
 /// JPEG, PNG or GIF, at most 5MB.
 struct image_upload {
-    std::optional<std::string> url{};
-    std::optional<std::string> file_data{};
+    std::optional<std::string> url{}; ///< an http(s) URL Klaviyo fetches, or a `data:image/...;base64,` URI
+    std::optional<std::string> file_data{}; ///< the image's bytes, sent as multipart/form-data
     std::string file_name = "image"; ///< the multipart file name, with `file_data`
-    std::optional<std::string> name{};
-    std::optional<bool> hidden{};
+    std::optional<std::string> name{}; ///< a name in the library; not empty
+    std::optional<bool> hidden{}; ///< upload it hidden
 };
 
 /// Input of update_image: absent members are left as they are.
 struct image_update {
-    std::optional<std::string> name{};
-    std::optional<bool> hidden{};
+    std::optional<std::string> name{}; ///< a new name; not empty
+    std::optional<bool> hidden{}; ///< hide or show it in the library
 };
 BOOST_DESCRIBE_STRUCT(image_update, (), (name, hidden))
 
@@ -107,26 +111,38 @@ inline std::string check_form_name(std::string_view v, const std::string& where)
 /// GET /api/images: up to 100 a page.
 struct get_images
     : operation<jsonapi::page<image_attributes>, http_method::get, rate_limits::m, idempotency::idempotent, 100> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_images";
-    static constexpr std::string_view path = "/api/images";
+    static constexpr std::string_view path = "/api/images"; ///< the path, relative to the base URL
+    /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
+    /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
         return klaviyo::detail::plan_list<get_images>(o, image_vocab::list, "image");
     }
 };
 
+/// GET /api/images/{id}: one image.
 struct get_image
     : operation<jsonapi::document<image_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_image";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/images/{id}";
+    /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
+    /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
         return klaviyo::detail::plan_get<get_image>(id, o, image_vocab::get, "image");
     }
 };
 
+/// PATCH /api/images/{id}: renames or hides an image.
 struct update_image
     : operation<jsonapi::document<image_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "update_image";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/images/{id}";
+    /// Checks `id`, `in` (a name, if set, not empty) and `o`, and builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const image_update& in, const write_options& o) {
         if (in.name && in.name->empty())
             return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
@@ -139,22 +155,28 @@ struct update_image
 /// POST /api/images (from a URL or data URI): 3/s, 100/m, 100 a day.
 struct upload_image_from_url : operation<jsonapi::document<image_attributes>, http_method::post,
                                          rate_limit{3, 100, 100}, idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "upload_image_from_url";
-    static constexpr std::string_view path = "/api/images";
+    static constexpr std::string_view path = "/api/images"; ///< the path, relative to the base URL
 };
 
 /// POST /api/image-upload (multipart bytes): 3/s, 100/m, 500 a day.
 struct upload_image_from_file : operation<jsonapi::document<image_attributes>, http_method::post,
                                           rate_limit{3, 100, 500}, idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "upload_image_from_file";
-    static constexpr std::string_view path = "/api/image-upload";
+    static constexpr std::string_view path = "/api/image-upload"; ///< the path, relative to the base URL
 };
 
 /// The one upload call: picks upload_image_from_url or upload_image_from_file
 /// by which input is set.
 struct upload_image {
-    using result_type = jsonapi::document<image_attributes>;
+    using result_type = jsonapi::document<image_attributes>; ///< the uploaded image
+    /// Names the call in error messages (the spec has two operations, not this one).
     static constexpr std::string_view operation_id = "upload_image";
+    /// Checks `in` (exactly one of url and file_data; a data URI or the bytes of a JPEG, PNG or GIF of at most 5MB; a
+    /// name, if set, not empty) and builds the POST of upload_image_from_url or the multipart POST of
+    /// upload_image_from_file, paced by that operation's limits.
     static klaviyo::detail::request_plan plan(const image_upload& in, const write_options& o) {
         auto fail = [](std::string e) { return klaviyo::detail::invalid_plan(operation_id, std::move(e)); };
         if (in.url.has_value() == in.file_data.has_value())
@@ -208,15 +230,16 @@ struct upload_image {
 /// Images are uploaded (async_create with an image_upload), read, listed,
 /// renamed or hidden; the API has no delete.
 struct image {
-    static constexpr std::string_view type = "image";
-    using attributes_type = image_attributes;
-    using create_type = image_upload;
-    using update_type = image_update;
-    using get_operation = ops::get_image;
+    static constexpr std::string_view type = "image"; ///< the JSON:API `type` of these resources
+    using attributes_type = image_attributes; ///< what jsonapi::resource::attributes holds for them
+    using create_type = image_upload; ///< the input of basic_client::async_create<image>()
+    using update_type = image_update; ///< the input of basic_client::async_update<image>()
+    using get_operation = ops::get_image; ///< what basic_client::async_get<image>() runs
+    /// What basic_client::async_list<image>(), pages<image>() and items<image>() run.
     using list_operation = ops::get_images;
-    using create_operation = ops::upload_image;
-    using update_operation = ops::update_image;
-    using delete_operation = void;
+    using create_operation = ops::upload_image; ///< what basic_client::async_create<image>() runs
+    using update_operation = ops::update_image; ///< what basic_client::async_update<image>() runs
+    using delete_operation = void; ///< void: the API has no such operation, and a call to it does not compile
 };
 
 } // namespace klaviyo

@@ -20,8 +20,12 @@
 
 namespace klaviyo {
 
+/// A list: profiles gathered by hand, import or signup form, unlike a segment's conditions.
 struct list_attributes {
+    ///@{
+    /// The name, and when the list was created and last updated (ISO 8601).
     std::optional<std::string> name{}, created{}, updated{};
+    ///@}
     std::optional<std::string> opt_in_process{}; ///< "double_opt_in" or "single_opt_in"
     std::optional<std::int64_t> profile_count{}; ///< with additional_fields = {"profile_count"}
 };
@@ -29,15 +33,15 @@ BOOST_DESCRIBE_STRUCT(list_attributes, (), (name, created, updated, opt_in_proce
 
 /// Input of create_list.
 struct new_list {
-    std::string name{};
+    std::string name{}; ///< required, not empty
     std::optional<std::string> opt_in_process{}; ///< "double_opt_in" or "single_opt_in"
 };
 BOOST_DESCRIBE_STRUCT(new_list, (), (name, opt_in_process))
 
 /// Input of update_list: absent members are left as they are.
 struct list_update {
-    std::optional<std::string> name{};
-    std::optional<std::string> opt_in_process{};
+    std::optional<std::string> name{}; ///< a new name; not empty
+    std::optional<std::string> opt_in_process{}; ///< "double_opt_in" or "single_opt_in"
 };
 BOOST_DESCRIBE_STRUCT(list_update, (), (name, opt_in_process))
 
@@ -69,17 +73,25 @@ inline std::string check_opt_in(const std::optional<std::string>& v) {
 /// GET /api/lists: at most 10 a page.
 struct get_lists
     : operation<jsonapi::page<list_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_lists";
-    static constexpr std::string_view path = "/api/lists";
+    static constexpr std::string_view path = "/api/lists"; ///< the path, relative to the base URL
+    /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
+    /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
         return klaviyo::detail::plan_list<get_lists>(o, list_vocab::list, "list");
     }
 };
 
+/// GET /api/lists/{id}: one list; asking for profile_count makes it slower.
 struct get_list
     : operation<jsonapi::document<list_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_list";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/lists/{id}";
+    /// Checks `id` and `o` and builds the GET. With additional_fields (profile_count) the call is paced in the XS class
+    /// (1/s, 15/min), as Klaviyo limits it.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
         auto p = klaviyo::detail::plan_get<get_list>(id, o, list_vocab::get, "list");
         // Counting the profiles drops the limit to 1/s burst, 15/m steady.
@@ -91,8 +103,10 @@ struct get_list
 /// POST /api/lists: 10/s, 150/m, and 150 a day.
 struct create_list : operation<jsonapi::document<list_attributes>, http_method::post, rate_limit{10, 150, 150},
                                idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "create_list";
-    static constexpr std::string_view path = "/api/lists";
+    static constexpr std::string_view path = "/api/lists"; ///< the path, relative to the base URL
+    /// Checks `in` (a name; opt_in_process, if set, double_opt_in or single_opt_in) and `o`, and builds the POST.
     static klaviyo::detail::request_plan plan(const new_list& in, const write_options& o) {
         if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
         if (auto e = detail::check_opt_in(in.opt_in_process); !e.empty())
@@ -103,10 +117,15 @@ struct create_list : operation<jsonapi::document<list_attributes>, http_method::
     }
 };
 
+/// PATCH /api/lists/{id}: changes what list_update sets.
 struct update_list
     : operation<jsonapi::document<list_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "update_list";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/lists/{id}";
+    /// Checks `id` and `in` (a name, if set, not empty; opt_in_process, if set, double_opt_in or single_opt_in) and
+    /// `o`, and builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const list_update& in, const write_options& o) {
         if (in.name && in.name->empty())
             return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
@@ -120,8 +139,11 @@ struct update_list
 
 /// DELETE /api/lists/{id}: repeating it finds nothing left to delete.
 struct delete_list : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "delete_list";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/lists/{id}";
+    /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_list>(id);
     }
@@ -130,8 +152,12 @@ struct delete_list : operation<accepted, http_method::del, rate_limits::m, idemp
 /// GET /api/lists/{id}/profiles: the members, up to 100 a page, with joined_group_at.
 struct get_profiles_for_list
     : operation<jsonapi::page<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 100> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_profiles_for_list";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/lists/{id}/profiles";
+    /// Checks `list_id` and `o` (sort only by joined_group_at; additional fields subscriptions and
+    /// predictive_analytics) and builds the GET; with predictive_analytics the call is paced in the M class.
     static klaviyo::detail::request_plan plan(std::string_view list_id, const list_options& o) {
         auto p = klaviyo::detail::plan_list<get_profiles_for_list>(o, list_vocab::profiles, "profile", list_id);
         if (detail::has(o.additional_fields, "predictive_analytics")) p.rate = rate_limits::m;
@@ -164,9 +190,12 @@ klaviyo::detail::bulk_plan plan_membership(std::string_view list_id, const std::
 /// changing their consent (subscribe_profiles with a list_id does both).
 /// Adding a member twice leaves one membership: safe to repeat.
 struct add_profiles_to_list : operation<accepted, http_method::post, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "add_profiles_to_list";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/lists/{id}/relationships/profiles";
-    static constexpr std::size_t max_per_request = 1000;
+    static constexpr std::size_t max_per_request = 1000; ///< Klaviyo's cap on ids per request
+    /// Checks `list_id` and the ids (at least one, none empty) and splits them into requests of max_per_request.
     static klaviyo::detail::bulk_plan plan(std::string_view list_id, const std::vector<std::string>& profile_ids) {
         return detail::plan_membership<add_profiles_to_list>(list_id, profile_ids);
     }
@@ -174,9 +203,12 @@ struct add_profiles_to_list : operation<accepted, http_method::post, rate_limits
 
 /// DELETE /api/lists/{id}/relationships/profiles: 204. Consent is unchanged.
 struct remove_profiles_from_list : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "remove_profiles_from_list";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/lists/{id}/relationships/profiles";
-    static constexpr std::size_t max_per_request = 1000;
+    static constexpr std::size_t max_per_request = 1000; ///< Klaviyo's cap on ids per request
+    /// Checks `list_id` and the ids (at least one, none empty) and splits them into requests of max_per_request.
     static klaviyo::detail::bulk_plan plan(std::string_view list_id, const std::vector<std::string>& profile_ids) {
         return detail::plan_membership<remove_profiles_from_list>(list_id, profile_ids);
     }
@@ -184,16 +216,19 @@ struct remove_profiles_from_list : operation<accepted, http_method::del, rate_li
 
 } // namespace ops
 
+/// Lists: get, list (10 a page), create, update and delete; members through basic_client::async_get_list_profiles(),
+/// async_add_profiles_to_list() and async_remove_profiles_from_list().
 struct list {
-    static constexpr std::string_view type = "list";
-    using attributes_type = list_attributes;
-    using create_type = new_list;
-    using update_type = list_update;
-    using get_operation = ops::get_list;
+    static constexpr std::string_view type = "list"; ///< the JSON:API `type` of these resources
+    using attributes_type = list_attributes; ///< what jsonapi::resource::attributes holds for them
+    using create_type = new_list; ///< the input of basic_client::async_create<list>()
+    using update_type = list_update; ///< the input of basic_client::async_update<list>()
+    using get_operation = ops::get_list; ///< what basic_client::async_get<list>() runs
+    /// What basic_client::async_list<list>(), pages<list>() and items<list>() run.
     using list_operation = ops::get_lists;
-    using create_operation = ops::create_list;
-    using update_operation = ops::update_list;
-    using delete_operation = ops::delete_list;
+    using create_operation = ops::create_list; ///< what basic_client::async_create<list>() runs
+    using update_operation = ops::update_list; ///< what basic_client::async_update<list>() runs
+    using delete_operation = ops::delete_list; ///< what basic_client::async_delete<list>() runs
 };
 
 } // namespace klaviyo

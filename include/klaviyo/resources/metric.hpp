@@ -13,8 +13,13 @@
 
 namespace klaviyo {
 
+/// A metric: the name events are counted under ("Placed Order", ...).
 struct metric_attributes {
+    ///@{
+    /// The name, and when the metric was created and last updated (ISO 8601).
     std::optional<std::string> name{}, created{}, updated{};
+    ///@}
+    /// The integration the metric's events come from, as Klaviyo describes it.
     std::optional<json::object> integration{};
 };
 BOOST_DESCRIBE_STRUCT(metric_attributes, (), (name, created, updated, integration))
@@ -30,18 +35,27 @@ inline constexpr query_vocabulary vocab{fields, includes, {}, {}};
 /// GET /api/metrics: cursor pages of up to 200, a size the server picks.
 struct get_metrics
     : operation<jsonapi::page<metric_attributes>, http_method::get, rate_limits::m, idempotency::idempotent, 200> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_metrics";
-    static constexpr std::string_view path = "/api/metrics";
+    static constexpr std::string_view path = "/api/metrics"; ///< the path, relative to the base URL
+    /// Klaviyo picks the page size: `page_size` is refused, `page_cursor` is sent.
     static constexpr bool fixed_page_size = true;
+    /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
+    /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
         return klaviyo::detail::plan_list<get_metrics>(o, metric_vocab::vocab, "metric");
     }
 };
 
+/// GET /api/metrics/{id}: one metric.
 struct get_metric
     : operation<jsonapi::document<metric_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_metric";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/metrics/{id}";
+    /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
+    /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
         return klaviyo::detail::plan_get<get_metric>(id, o, metric_vocab::vocab, "metric");
     }
@@ -51,13 +65,14 @@ struct get_metric
 
 /// Metrics are read-only through this API (custom metrics are another resource).
 struct metric {
-    static constexpr std::string_view type = "metric";
-    using attributes_type = metric_attributes;
-    using get_operation = ops::get_metric;
+    static constexpr std::string_view type = "metric"; ///< the JSON:API `type` of these resources
+    using attributes_type = metric_attributes; ///< what jsonapi::resource::attributes holds for them
+    using get_operation = ops::get_metric; ///< what basic_client::async_get<metric>() runs
+    /// What basic_client::async_list<metric>(), pages<metric>() and items<metric>() run.
     using list_operation = ops::get_metrics;
-    using create_operation = void;
-    using update_operation = void;
-    using delete_operation = void;
+    using create_operation = void; ///< void: the API has no such operation, and a call to it does not compile
+    using update_operation = void; ///< void: the API has no such operation, and a call to it does not compile
+    using delete_operation = void; ///< void: the API has no such operation, and a call to it does not compile
 };
 
 } // namespace klaviyo

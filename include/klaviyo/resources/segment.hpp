@@ -16,10 +16,18 @@
 
 namespace klaviyo {
 
+/// A segment: profiles that meet conditions, kept up to date by Klaviyo.
 struct segment_attributes {
+    ///@{
+    /// The name, and when the segment was created and last updated (ISO 8601).
     std::optional<std::string> name{}, created{}, updated{};
+    ///@}
     std::optional<json::object> definition{}; ///< {"condition_groups": [...]}, as Klaviyo sends it
+    ///@{
+    /// Active (an inactive segment is not processed: its membership stops changing), being processed by Klaviyo,
+    /// starred in Klaviyo's interface.
     std::optional<bool> is_active{}, is_processing{}, is_starred{};
+    ///@}
     std::optional<std::int64_t> profile_count{}; ///< with additional_fields = {"profile_count"}
 };
 BOOST_DESCRIBE_STRUCT(segment_attributes, (),
@@ -29,18 +37,21 @@ BOOST_DESCRIBE_STRUCT(segment_attributes, (),
 /// the JSON of the spec's SegmentDefinition (`definition`,
 /// {"condition_groups": [{"conditions": [...]}, ...]}), not both.
 struct new_segment {
-    std::string name{};
-    json::object definition{};
-    std::optional<bool> is_starred{};
+    std::string name{}; ///< required, not empty
+    json::object definition{}; ///< the conditions as the spec's JSON, when `conditions` is not used
+    std::optional<bool> is_starred{}; ///< star it in Klaviyo's interface
     std::optional<segment_definition> conditions{}; ///< sent as `definition`
 };
 BOOST_DESCRIBE_STRUCT(new_segment, (), (name, definition, is_starred))
 
 /// Input of update_segment: absent members are left as they are.
 struct segment_update {
-    std::optional<std::string> name{};
-    std::optional<json::object> definition{};
+    std::optional<std::string> name{}; ///< a new name; not empty
+    std::optional<json::object> definition{}; ///< new conditions as the spec's JSON, when `conditions` is not used
+    ///@{
+    /// Star or unstar it; activate or deactivate it.
     std::optional<bool> is_starred{}, is_active{};
+    ///@}
     std::optional<segment_definition> conditions{}; ///< sent as `definition`
 };
 BOOST_DESCRIBE_STRUCT(segment_update, (), (name, definition, is_starred, is_active))
@@ -79,19 +90,28 @@ inline std::string typed_definition(const std::optional<segment_definition>& typ
 }
 } // namespace detail
 
+/// GET /api/segments: up to 10 a page.
 struct get_segments
     : operation<jsonapi::page<segment_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_segments";
-    static constexpr std::string_view path = "/api/segments";
+    static constexpr std::string_view path = "/api/segments"; ///< the path, relative to the base URL
+    /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
+    /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
         return klaviyo::detail::plan_list<get_segments>(o, segment_vocab::list, "segment");
     }
 };
 
+/// GET /api/segments/{id}: one segment; asking for profile_count makes it slower.
 struct get_segment
     : operation<jsonapi::document<segment_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "get_segment";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/segments/{id}";
+    /// Checks `id` and `o` and builds the GET. With additional_fields (profile_count) the call is paced in the XS class
+    /// (1/s, 15/min), as Klaviyo limits it.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
         auto p = klaviyo::detail::plan_get<get_segment>(id, o, segment_vocab::get, "segment");
         if (!o.additional_fields.empty()) p.rate = rate_limits::xs; // profile_count is slow
@@ -99,10 +119,14 @@ struct get_segment
     }
 };
 
+/// POST /api/segments: 1/s, 15/min and 100 a day.
 struct create_segment : operation<jsonapi::document<segment_attributes>, http_method::post, segment_vocab::writes,
                                   idempotency::non_idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "create_segment";
-    static constexpr std::string_view path = "/api/segments";
+    static constexpr std::string_view path = "/api/segments"; ///< the path, relative to the base URL
+    /// Checks `in` (a name; conditions typed or as JSON, not both, with at least one condition group) and `o`, and
+    /// builds the POST.
     static klaviyo::detail::request_plan plan(const new_segment& in, const write_options& o) {
         if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
         auto attrs = jsonapi::to_json(in).as_object();
@@ -117,10 +141,15 @@ struct create_segment : operation<jsonapi::document<segment_attributes>, http_me
     }
 };
 
+/// PATCH /api/segments/{id}: changes what segment_update sets; 1/s, 15/min and 100 a day.
 struct update_segment : operation<jsonapi::document<segment_attributes>, http_method::patch, segment_vocab::writes,
                                   idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "update_segment";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/segments/{id}";
+    /// Checks `id`, `in` (a name, if set, not empty; conditions typed or as JSON, not both) and `o`, and builds the
+    /// PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const segment_update& in, const write_options& o) {
         if (in.name && in.name->empty())
             return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: must not be empty");
@@ -136,9 +165,13 @@ struct update_segment : operation<jsonapi::document<segment_attributes>, http_me
     }
 };
 
+/// DELETE /api/segments/{id}.
 struct delete_segment : operation<accepted, http_method::del, rate_limits::s, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "delete_segment";
+    /// Path template: `{id}` becomes the percent-encoded id.
     static constexpr std::string_view path = "/api/segments/{id}";
+    /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_segment>(id);
     }
@@ -146,16 +179,18 @@ struct delete_segment : operation<accepted, http_method::del, rate_limits::s, id
 
 } // namespace ops
 
+/// Segments: get, list (10 a page), create, update and delete.
 struct segment {
-    static constexpr std::string_view type = "segment";
-    using attributes_type = segment_attributes;
-    using create_type = new_segment;
-    using update_type = segment_update;
-    using get_operation = ops::get_segment;
+    static constexpr std::string_view type = "segment"; ///< the JSON:API `type` of these resources
+    using attributes_type = segment_attributes; ///< what jsonapi::resource::attributes holds for them
+    using create_type = new_segment; ///< the input of basic_client::async_create<segment>()
+    using update_type = segment_update; ///< the input of basic_client::async_update<segment>()
+    using get_operation = ops::get_segment; ///< what basic_client::async_get<segment>() runs
+    /// What basic_client::async_list<segment>(), pages<segment>() and items<segment>() run.
     using list_operation = ops::get_segments;
-    using create_operation = ops::create_segment;
-    using update_operation = ops::update_segment;
-    using delete_operation = ops::delete_segment;
+    using create_operation = ops::create_segment; ///< what basic_client::async_create<segment>() runs
+    using update_operation = ops::update_segment; ///< what basic_client::async_update<segment>() runs
+    using delete_operation = ops::delete_segment; ///< what basic_client::async_delete<segment>() runs
 };
 
 } // namespace klaviyo

@@ -19,7 +19,7 @@ namespace klaviyo {
 struct relative_timeframe {
     std::string op = "in-the-last"; ///< in-the-last, at-least, in-the-next
     std::string unit = "day";       ///< day, hour, week
-    int quantity = 30;
+    int quantity = 30; ///< how many units; at least 1
 };
 
 /// One condition. Build it with the named functions; what they are given is
@@ -67,7 +67,7 @@ public:
         return c;
     }
     /// Did `metric_id` (count of events) `op` `value` times within `timeframe`,
-    /// e.g. metric_count(placed_order, "greater-than-or-equal", 2, {"in-the-last", "day", 90}).
+    /// as in metric_count(placed_order, "greater-than-or-equal", 2, {"in-the-last", "day", 90}).
     static segment_condition metric_count(std::string metric_id, std::string op, double value,
                                           relative_timeframe timeframe) {
         segment_condition c;
@@ -108,6 +108,7 @@ public:
         return c;
     }
 
+    /// The condition as the spec's JSON, as it will be sent.
     const json::object& to_json() const noexcept { return json_; }
     /// Why this condition cannot be sent (relative to the condition), or empty.
     const std::string& error() const noexcept { return error_; }
@@ -152,6 +153,7 @@ private:
 /// A segment definition: profiles that meet every group, where a group is
 /// met by any one of its conditions (Klaviyo's AND of ORs).
 struct segment_definition {
+    /// Groups that must all be met, each met by any one of its conditions; at least one group, none empty.
     std::vector<std::vector<segment_condition>> condition_groups{};
 
     /// The spec's SegmentDefinition JSON, or the first problem (with `where`

@@ -23,9 +23,9 @@ struct subscriber {
     std::optional<std::string> profile_id{};   ///< subscribe only: look the profile up by id
     std::optional<std::string> email{};        ///< required for email_marketing
     std::optional<std::string> phone_number{}; ///< E.164; required for the sms channels
-    bool email_marketing = false;
-    bool sms_marketing = false;
-    bool sms_transactional = false;
+    bool email_marketing = false; ///< change consent to email marketing (needs `email`)
+    bool sms_marketing = false; ///< change consent to SMS marketing (needs `phone_number`)
+    bool sms_transactional = false; ///< consent to transactional SMS (needs `phone_number`; subscribing only)
     /// Subscribe with historical_import only (then required): when consent
     /// was given, ISO 8601, in the past.
     std::optional<std::string> consented_at{};
@@ -50,8 +50,8 @@ struct subscriber {
 /// Input of subscribe_profiles. With a `list_id` the profiles are also added
 /// to that list (double opt-in lists send a confirmation first).
 struct subscription_request {
-    std::vector<subscriber> profiles{};
-    std::optional<std::string> list_id{};
+    std::vector<subscriber> profiles{}; ///< at least one; sent 1,000 a request
+    std::optional<std::string> list_id{}; ///< also add the profiles to this list
     std::optional<std::string> custom_source{}; ///< stored on the consent records
     /// Consent gathered earlier elsewhere: skips double opt-in and "added to
     /// list" flows; every profile needs consented_at.
@@ -62,8 +62,8 @@ struct subscription_request {
 /// not in that list, the unsubscribe is global: the profile stops receiving
 /// all marketing on that channel.
 struct unsubscription_request {
-    std::vector<subscriber> profiles{};
-    std::optional<std::string> list_id{};
+    std::vector<subscriber> profiles{}; ///< at least one, by email or phone number (not by id); sent 100 a request
+    std::optional<std::string> list_id{}; ///< unsubscribe from this list only (see above)
 };
 
 namespace ops {
@@ -158,9 +158,14 @@ klaviyo::detail::bulk_plan plan_subscriptions(const std::vector<subscriber>& pro
 /// POST /api/profile-subscription-bulk-create-jobs: 202, up to 1,000
 /// profiles a request. Consenting twice leaves one consent: safe to repeat.
 struct subscribe_profiles : operation<accepted, http_method::post, rate_limits::l, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "bulk_subscribe_profiles";
+    /// The path, relative to the base URL.
     static constexpr std::string_view path = "/api/profile-subscription-bulk-create-jobs";
+    /// The `type` of the job resource the body creates.
     static constexpr std::string_view job_type = "profile-subscription-bulk-create-job";
+    /// Checks `in` (each profile: a channel chosen, a valid email and E.164 phone number where its channels need them,
+    /// consented_at only and always with historical_import) and splits it into requests of 1,000 profiles.
     static klaviyo::detail::bulk_plan plan(const subscription_request& in) {
         json::object attrs;
         if (in.custom_source) {
@@ -177,9 +182,14 @@ struct subscribe_profiles : operation<accepted, http_method::post, rate_limits::
 /// POST /api/profile-subscription-bulk-delete-jobs: 202, up to 100 profiles
 /// a request. Withdrawing consent twice is the same as once: safe to repeat.
 struct unsubscribe_profiles : operation<accepted, http_method::post, rate_limits::l, idempotency::idempotent> {
+    /// The spec's operationId; error messages name the call by it.
     static constexpr std::string_view operation_id = "bulk_unsubscribe_profiles";
+    /// The path, relative to the base URL.
     static constexpr std::string_view path = "/api/profile-subscription-bulk-delete-jobs";
+    /// The `type` of the job resource the body creates.
     static constexpr std::string_view job_type = "profile-subscription-bulk-delete-job";
+    /// Checks `in` (each profile: a channel chosen, identified by email or phone number, no sms_transactional) and
+    /// splits it into requests of 100 profiles.
     static klaviyo::detail::bulk_plan plan(const unsubscription_request& in) {
         return detail::plan_subscriptions<unsubscribe_profiles>(in.profiles, in.list_id, {}, false, false,
                                                                 subscription_vocab::max_unsubscribe);

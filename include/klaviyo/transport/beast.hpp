@@ -122,8 +122,10 @@ struct pooled_connection {
 template <class Executor = asio::any_io_executor>
 class beast_transport {
 public:
-    using executor_type = Executor;
+    using executor_type = Executor; ///< the executor the connections' I/O runs on
 
+    /// Sets up TLS from `opts`: trusts `ca_pem` or `ca_file` if given, else the system store (loaded at the first TLS
+    /// connection). Opens no connection. Throws std::invalid_argument when max_connections_per_host is 0.
     beast_transport(const executor_type& ex, transport_options opts = {})
         : ex_(ex), opts_(std::move(opts)), ssl_(asio::ssl::context::tls_client) {
         if (opts_.max_connections_per_host == 0)
@@ -142,7 +144,7 @@ public:
     beast_transport(const beast_transport&) = delete;
     beast_transport& operator=(const beast_transport&) = delete;
 
-    executor_type get_executor() const noexcept { return ex_; }
+    executor_type get_executor() const noexcept { return ex_; } ///< the executor given at construction
 
     /// Connections opened since construction (for tests and metrics).
     std::size_t connections_opened() const noexcept { return opened_; }

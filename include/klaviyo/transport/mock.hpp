@@ -27,32 +27,46 @@
 
 namespace klaviyo {
 
+/// A transport that answers from a script instead of a network, for tests.
+///
+/// Each async_send() takes the next scripted exchange (respond(), fail(), hang()) and records the request for
+/// assertions; completions are posted, never inline. A client uses it in place of beast_transport:
+///
+/// @code
+/// klaviyo::basic_client<asio::any_io_executor, klaviyo::mock_transport<>> client(ex, klaviyo::api_key("pk_test"));
+/// client.transport().respond(200, body);
+/// @endcode
 template <class Executor = asio::any_io_executor>
 class mock_transport {
 public:
-    using executor_type = Executor;
+    using executor_type = Executor; ///< where completions are posted when the handler has no executor of its own
 
+    /// One scripted answer, and what the request it answers is expected to be.
     struct exchange {
         std::optional<http_method> expect_method; ///< checked when set
         std::string expect_target_prefix;         ///< checked when non-empty
-        std::optional<http_response> response;
+        std::optional<http_response> response; ///< the answer; when empty, `error` (or the hang) is the outcome
         error_code error;  ///< used when there is no response
         bool hang = false; ///< never answer: the deadline or a cancellation ends the call
     };
 
+    /// The options are ignored: the signature is beast_transport's, so that basic_client can make either.
     mock_transport(const executor_type& ex, const transport_options& = {}) : ex_(ex) {}
 
-    executor_type get_executor() const noexcept { return ex_; }
+    executor_type get_executor() const noexcept { return ex_; } ///< the executor given at construction
 
     /// Scripts the next answer.
     mock_transport& respond(unsigned status, std::string body = {}, header_list headers = {}) {
         script_.push_back({{}, {}, http_response{status, std::move(headers), std::move(body)}, {}, false});
         return *this;
     }
+    /// Scripts the next call to complete with `ec` and no response (e.g. errc::connection_lost).
     mock_transport& fail(error_code ec) {
         script_.push_back({{}, {}, std::nullopt, ec, false});
         return *this;
     }
+    /// Scripts the next call to get no answer: it ends at its deadline (errc::timeout) or when cancelled
+    /// (operation_aborted).
     mock_transport& hang() {
         script_.push_back({{}, {}, std::nullopt, {}, true});
         return *this;
@@ -64,13 +78,16 @@ public:
         return *this;
     }
 
+    /// Every request sent, in order.
     const std::vector<http_request>& requests() const noexcept { return requests_; }
     /// The deadline each request was sent with, in the same order.
     const std::vector<std::chrono::milliseconds>& timeouts() const noexcept { return timeouts_; }
     /// Mismatched expectations and requests that found no script entry.
     const std::vector<std::string>& violations() const noexcept { return violations_; }
-    std::size_t pending() const noexcept { return script_.size(); }
+    std::size_t pending() const noexcept { return script_.size(); } ///< scripted exchanges not used yet
 
+    /// Answers `req` with the next scripted exchange: completes with `void(error_code, http_response)`, as
+    /// beast_transport does. With the script used up, it fails with errc::connect_failed and notes a violation.
     template <class Token>
     auto async_send(const http_request& req, std::chrono::milliseconds timeout, Token&& token) {
         return asio::async_initiate<Token, void(error_code, http_response)>(
