@@ -41,13 +41,27 @@ GENERATED=(
   "README.md  python3 scripts/gen_api.py readme README.md"
 )
 
+# The attributes of every resource type a result names: one header per type,
+# as many as the generator lists (a header it no longer writes is stale).
+status=0
+mapfile -t attribute_files < <(PYTHONDONTWRITEBYTECODE=1 python3 scripts/gen_api.py attribute-files)
+for f in "${attribute_files[@]}"; do
+  GENERATED+=("include/klaviyo/api/attributes/$f.hpp  python3 scripts/gen_api.py attributes $f")
+done
+for committed in include/klaviyo/api/attributes/*.hpp; do
+  base="$(basename "$committed" .hpp)"
+  if ! printf '%s\n' "${attribute_files[@]}" | grep -qx "$base"; then
+    echo "FAIL: $committed is not generated any more; remove it"
+    status=1
+  fi
+done
+
 width="${CHECK_DIFF_WIDTH:-400}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # Generators import scripts/klaviyo_spec.py: no byte-code caches in the tree.
 export PYTHONDONTWRITEBYTECODE=1
 
-status=0
 n=0
 for entry in "${GENERATED[@]}"; do
   read -r committed command <<<"$entry"

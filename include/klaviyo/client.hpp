@@ -78,7 +78,9 @@ namespace klaviyo {
 template <class Executor, class Transport>
 class basic_client {
 public:
+    /// The executor every operation of this client starts on (returned by get_executor()).
     using executor_type = Executor;
+    /// The type of the object that sends each HTTP request (returned by transport()).
     using transport_type = Transport;
     /// Sleeps between retries; replaceable so that tests need no wall time.
     using sleep_function =
@@ -113,10 +115,20 @@ public:
     basic_client(const basic_client&) = delete;
     basic_client& operator=(const basic_client&) = delete;
 
+    /// The executor given to the constructor, on which operations run.
     executor_type get_executor() const noexcept { return ex_; }
+    /// The options given to the constructor, as the client uses them.
     const client_options& options() const noexcept { return opts_; }
+    /// Scheme, host and port of client_options::base_url: where requests go,
+    /// and the only host a page link may point at.
     const klaviyo::origin& origin() const noexcept { return origin_; }
+    /// The transport the client sends through, e.g. to script a mock_transport's
+    /// answers or to read a transport's connection counts.
     transport_type& transport() noexcept { return transport_; }
+    /// Replaces the wait before a retry (of an operation, or of an OAuth token
+    /// request): `f` gets the delay and a handler to complete when the wait is
+    /// over (a test may complete it at once). An empty `f` restores the
+    /// steady_timer. Rate-limit pacing keeps its own timers.
     void set_sleep_function(sleep_function f) { sleep_ = std::move(f); }
 
     // ------------------------------------------------------------ generic resource operations
@@ -125,29 +137,36 @@ public:
     // non-trivial argument twice when the call is co_awaited. The short
     // overloads below build the defaults outside the caller's coroutine.
 
+    /// Reads one resource by id: async_get with default get_options and the default token.
     template <class R>
     auto async_get(std::string id) {
         return async_get<R>(std::move(id), get_options{});
     }
+    /// Reads the first page of a collection: async_list with default list_options and the default token.
     template <class R>
     auto async_list() {
         return async_list<R>(list_options{});
     }
+    /// Creates a resource: async_create with default write_options and the default token.
     template <class R>
     auto async_create(typename R::create_type in) {
         return async_create<R>(std::move(in), write_options{});
     }
+    /// Updates a resource: async_update with default write_options and the default token.
     template <class R>
     auto async_update(std::string id, typename R::update_type in) {
         return async_update<R>(std::move(id), std::move(in), write_options{});
     }
+    /// Creates or updates a profile: async_create_or_update_profile with default write_options and the default token.
     auto async_create_or_update_profile(profile_upsert in) {
         return async_create_or_update_profile(std::move(in), write_options{});
     }
+    /// Every page of a collection: pages with default list_options.
     template <class R>
     auto pages() {
         return pages<R>(list_options{});
     }
+    /// Every item of a collection: items with default list_options.
     template <class R>
     auto items() {
         return items<R>(list_options{});

@@ -37,22 +37,33 @@
 
 namespace klaviyo {
 
+/// A completion token adapter: the operation completes `token` with
+/// `void(std::exception_ptr, Result)` instead of `void(error_code, Result)`,
+/// and a failure is an api_error carrying both the error_code and the
+/// diagnostics. Made by with_diagnostics(); default_token is one.
 template <class Token>
 struct with_diagnostics_t {
-    Token token;
+    Token token; ///< the token the operation completes, e.g. asio::use_awaitable or asio::deferred
 };
 
+/// Adapts `token` so that the operation completes it with
+/// `(std::exception_ptr, Result)`: co_awaiting it throws api_error on failure.
 template <class Token>
 with_diagnostics_t<std::decay_t<Token>> with_diagnostics(Token&& token) {
     return {std::forward<Token>(token)};
 }
 
+/// A completion token adapter: the operation still completes `token` with
+/// `void(error_code, Result)`, and on failure first copies what it knows of
+/// the failure into `*diag`. Made by capture_diagnostics().
 template <class Token>
 struct capture_diagnostics_t {
-    diagnostics* diag;
-    Token token;
+    diagnostics* diag; ///< filled on failure before the handler runs; untouched on success
+    Token token;       ///< the token the operation completes with `(error_code, Result)`
 };
 
+/// Adapts `token` so that a failure's diagnostics are written to `diag`
+/// before the handler runs. `diag` must outlive the operation.
 template <class Token>
 capture_diagnostics_t<std::decay_t<Token>> capture_diagnostics(diagnostics& diag, Token&& token) {
     return {&diag, std::forward<Token>(token)};
@@ -90,8 +101,6 @@ inline error_code to_error_code(std::exception_ptr ep, diagnostics* diag) {
     }
 }
 
-/// Starts `body` (a callable returning asio::awaitable<Result>) on `ex` and
-/// completes `token` in the shape that token asked for.
 /// The token an adapter wraps, or the token itself; points `diag` at what
 /// capture_diagnostics asks to fill.
 template <class Token>
@@ -107,6 +116,8 @@ decltype(auto) unwrap_token(Token&& token, diagnostics*& diag) {
     }
 }
 
+/// Starts `body` (a callable returning asio::awaitable<Result>) on `ex` and
+/// completes `token` in the shape that token asked for.
 template <class Result, class Executor, class Body, class Token>
 auto launch(const Executor& ex, Body&& body, Token&& token) {
     using token_t = std::decay_t<Token>;

@@ -230,6 +230,33 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_before_sending) {
     BOOST_TEST(f.mock().requests().empty());
 }
 
+BOOST_AUTO_TEST_CASE(results_are_typed_and_a_member_that_does_not_fit_never_fails_the_call) {
+    fixture f;
+    // price is a number in the spec; here it is a string. published is null, url absent,
+    // and a member the spec does not name is there.
+    f.mock().respond(200, R"({"data":{"type":"catalog-item","id":"$custom:::$default:::MUG",)"
+                          R"("attributes":{"title":"Mug","price":"cheap","published":null,"colour":"red",)"
+                          R"("images":["a.png",7]}}})");
+    api::call_options o;
+    o.id = "$custom:::$default:::MUG";
+    ktest::run(f, [&]() -> awaitable<void> {
+        api::single<api::attributes::catalog_item> item = co_await api::async_call<api::get_catalog_item>(f.client, o);
+        BOOST_TEST_REQUIRE(item.data.has_value());
+        BOOST_TEST(item.data->id == "$custom:::$default:::MUG");
+        BOOST_TEST(*item.data->attributes.title == "Mug");
+        BOOST_TEST(!item.data->attributes.price.has_value());
+        BOOST_TEST(!item.data->attributes.published.has_value());
+        BOOST_TEST(!item.data->attributes.url.has_value());
+        BOOST_TEST((*item.data->attributes.images == std::vector<std::string>{"a.png"}));
+        BOOST_TEST_REQUIRE(item.data->issues.size() == 2u);
+        BOOST_TEST(item.data->issues[0].member == "attributes.price");
+        BOOST_TEST(item.data->issues[0].value == "\"cheap\"");
+        BOOST_TEST(item.data->issues[1].member == "attributes.images");
+        // The raw document stays reachable, unknown members included.
+        BOOST_TEST(item.body.at("data").at("attributes").at("colour").as_string() == "red");
+    });
+}
+
 BOOST_AUTO_TEST_CASE(a_body_is_checked_against_the_spec_schema_before_sending) {
     auto why = [](auto op, std::string_view body) {
         api::call_options o;

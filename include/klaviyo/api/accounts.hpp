@@ -5,6 +5,8 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/account.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -34,6 +36,7 @@ struct get_accounts {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::account>;
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -53,6 +56,7 @@ struct get_account {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::account>;
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -11,11 +11,12 @@
 //     // doc.body is the JSON:API document; doc.next_link() the next page, if any
 //
 // The request is paced by the operation's rate-limit class and retried by
-// its idempotency like every other call. The answer is the JSON document as
-// Klaviyo sent it (typed results per operation are not generated yet).
+// its idempotency like every other call. The answer is typed (Op::result,
+// api/result.hpp) and keeps the JSON document as Klaviyo sent it.
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
 #include <klaviyo/api/schema_check.hpp>
 #include <klaviyo/completion.hpp>
 #include <klaviyo/detail/origin.hpp>
@@ -45,32 +46,21 @@ namespace klaviyo::api {
 /// operation's descriptor before a byte is sent; a failure names the input.
 struct call_options {
     std::string id{}; ///< the path parameter ({id} or {job_id}) when the path has one
-    fieldsets fields{};                                                        ///< fields[<type>]
-    std::vector<std::pair<std::string, std::vector<std::string>>> additional_fields{}; ///< additional-fields[<type>]
+    /// Sparse fieldsets, `fields[<type>]`: per resource type, the only fields to send back.
+    fieldsets fields{};
+    /// `additional-fields[<type>]`: per resource type, fields Klaviyo sends only when asked
+    /// (e.g. a profile's subscriptions or predictive_analytics).
+    std::vector<std::pair<std::string, std::vector<std::string>>> additional_fields{};
+    /// The `include` parameter: related resources to send back in the document's `included`.
     std::vector<std::string> include{};
     std::string filter{};                ///< e.g. "and(equals(published,true),any(ids,['a','b']))"
     std::string sort{};                  ///< a sort key, '-' first for descending
     std::optional<unsigned> page_size{}; ///< default: the operation's maximum
+    /// `page[cursor]`: the cursor of the page to read; empty for the first. pages() follows the links itself.
     std::string page_cursor{};
     /// The operation's other query parameters (company_id, timeframe, ...).
     std::vector<std::pair<std::string, std::string>> query{};
     std::optional<json::value> body{}; ///< the JSON:API document to send ({"data": ...})
-};
-
-/// What any operation answers: the status and the JSON document (null when
-/// the answer has no body, as 202 and 204 answers mostly do).
-struct document {
-    unsigned status = 0;
-    json::value body{};
-
-    /// links.next of a page, or empty on the last page (Klaviyo sends null there).
-    std::string next_link() const {
-        if (const auto* o = body.if_object())
-            if (const auto* l = o->if_contains("links"); l && l->is_object())
-                if (const auto* n = l->as_object().if_contains("next"); n && n->is_string())
-                    return std::string(n->get_string());
-        return {};
-    }
 };
 
 namespace detail {
@@ -235,15 +225,17 @@ request_plan follow_link(std::string_view link, const klaviyo::origin& home) {
 }
 
 template <api_operation Op, class Client>
-asio::experimental::generator<document> page_generator(asio::any_io_executor, Client& client, request_plan first) {
-    document page =
-        co_await client.template async_execute<document>(std::move(first), with_diagnostics(asio::deferred));
+asio::experimental::generator<typename Op::result> page_generator(asio::any_io_executor, Client& client,
+                                                                  request_plan first) {
+    using page_type = typename Op::result;
+    page_type page =
+        co_await client.template async_execute<page_type>(std::move(first), with_diagnostics(asio::deferred));
     for (;;) {
         std::string next = page.next_link();
         co_yield std::move(page);
         if (next.empty()) co_return;
-        page = co_await client.template async_execute<document>(follow_link<Op>(next, client.origin()),
-                                                                with_diagnostics(asio::deferred));
+        page = co_await client.template async_execute<page_type>(follow_link<Op>(next, client.origin()),
+                                                                 with_diagnostics(asio::deferred));
     }
 }
 
@@ -259,7 +251,7 @@ asio::experimental::generator<document> page_generator(asio::any_io_executor, Cl
 /// while (auto p = co_await pages.async_resume(asio::use_awaitable)) { ... p->body ... }
 /// @endcode
 template <api_operation Op, class Client>
-asio::experimental::generator<document> pages(Client& client, call_options o) {
+asio::experimental::generator<typename Op::result> pages(Client& client, call_options o) {
     static_assert(Op::cursor_paginated, "klaviyo: this operation is not cursor-paginated");
     return detail::page_generator<Op>(asio::any_io_executor(client.get_executor()), client, detail::plan_call<Op>(o));
 }
@@ -271,26 +263,54 @@ klaviyo::detail::request_plan plan(const call_options& o) {
 }
 
 /// Calls any operation: `client` is a klaviyo::basic_client; completes with
-/// `(error_code, api::document)` (or as the token says, like every call).
+/// `(error_code, Op::result)` (or as the token says, like every call).
+/// Op::result is api::single<A> or api::collection<A> (typed data, A the
+/// resource type's attributes) or api::document; each keeps the status and
+/// the whole JSON document as received (`status`, `body`).
 template <api_operation Op, class Client, class Token = default_token>
 auto async_call(Client& client, call_options o, Token&& token = {}) {
-    return client.template async_execute<document>(detail::plan_call<Op>(o), std::forward<Token>(token));
+    return client.template async_execute<typename Op::result>(detail::plan_call<Op>(o), std::forward<Token>(token));
 }
 
 } // namespace klaviyo::api
 
 namespace klaviyo::detail {
 
+/// A body that is not JSON is the one malformed answer; anything else decodes.
+inline void parse_document(const http_response& r, api::document& d) {
+    d.status = r.status;
+    if (!r.body.empty()) {
+        boost::system::error_code ec;
+        d.body = json::parse(r.body, ec);
+        if (ec) throw jsonapi::conversion_error("body", "not JSON");
+    }
+}
+
 template <>
 struct result_parser<api::document> {
     static api::document parse(const http_response& r) {
         api::document d;
-        d.status = r.status;
-        if (!r.body.empty()) {
-            boost::system::error_code ec;
-            d.body = json::parse(r.body, ec);
-            if (ec) throw jsonapi::conversion_error("body", "not JSON");
-        }
+        parse_document(r, d);
+        return d;
+    }
+};
+
+template <class A>
+struct result_parser<api::single<A>> {
+    static api::single<A> parse(const http_response& r) {
+        api::single<A> d;
+        parse_document(r, d);
+        api::detail::decode_data(d.body, d);
+        return d;
+    }
+};
+
+template <class A>
+struct result_parser<api::collection<A>> {
+    static api::collection<A> parse(const http_response& r) {
+        api::collection<A> d;
+        parse_document(r, d);
+        api::detail::decode_data(d.body, d);
         return d;
     }
 };

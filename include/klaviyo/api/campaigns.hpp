@@ -5,6 +5,15 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/campaign.hpp>
+#include <klaviyo/api/attributes/campaign_message.hpp>
+#include <klaviyo/api/attributes/campaign_recipient_estimation.hpp>
+#include <klaviyo/api/attributes/campaign_recipient_estimation_job.hpp>
+#include <klaviyo/api/attributes/campaign_send_job.hpp>
+#include <klaviyo/api/attributes/image.hpp>
+#include <klaviyo/api/attributes/tag.hpp>
+#include <klaviyo/api/attributes/template_.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -231,6 +240,7 @@ struct get_campaigns {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, detail_campaigns::sort_13, detail_campaigns::filter_9, true, {}, {}};
 };
 
@@ -250,6 +260,7 @@ struct create_campaign {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -269,6 +280,7 @@ struct get_campaign {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, {}, {}, false, {}, {}};
 };
 
@@ -288,6 +300,7 @@ struct update_campaign {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 130};
+    using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -307,6 +320,7 @@ struct delete_campaign {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -326,6 +340,7 @@ struct get_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
 };
 
@@ -345,6 +360,7 @@ struct update_campaign_message {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 143};
+    using result = ::klaviyo::api::single<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_22, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -364,6 +380,7 @@ struct get_campaign_send_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign_send_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -383,6 +400,7 @@ struct cancel_campaign_send {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 166};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -402,6 +420,7 @@ struct get_campaign_recipient_estimation_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -421,6 +440,7 @@ struct get_campaign_recipient_estimation {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_27, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -440,6 +460,7 @@ struct create_campaign_clone {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 172};
+    using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -459,6 +480,7 @@ struct assign_template_to_campaign_message {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 177};
+    using result = ::klaviyo::api::single<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -478,6 +500,7 @@ struct send_campaign {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 185};
+    using result = ::klaviyo::api::single<attributes::campaign_send_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -497,6 +520,7 @@ struct refresh_campaign_recipient_estimation {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 188};
+    using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -516,6 +540,7 @@ struct get_campaign_for_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -535,6 +560,7 @@ struct get_campaign_id_for_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -554,6 +580,7 @@ struct get_template_for_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, detail_campaigns::fields_31, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -573,6 +600,7 @@ struct get_template_id_for_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -592,6 +620,7 @@ struct get_image_for_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, detail_campaigns::fields_33, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -611,6 +640,7 @@ struct get_image_id_for_campaign_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -630,6 +660,7 @@ struct update_image_for_campaign_message {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 192};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_campaigns::scopes_35, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -649,6 +680,7 @@ struct get_tags_for_campaign {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, detail_campaigns::fields_36, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -668,6 +700,7 @@ struct get_tag_ids_for_campaign {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -687,6 +720,7 @@ struct get_messages_for_campaign {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
 };
 
@@ -706,6 +740,7 @@ struct get_message_ids_for_campaign {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,19 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/catalog_category.hpp>
+#include <klaviyo/api/attributes/catalog_category_bulk_create_job.hpp>
+#include <klaviyo/api/attributes/catalog_category_bulk_delete_job.hpp>
+#include <klaviyo/api/attributes/catalog_category_bulk_update_job.hpp>
+#include <klaviyo/api/attributes/catalog_item.hpp>
+#include <klaviyo/api/attributes/catalog_item_bulk_create_job.hpp>
+#include <klaviyo/api/attributes/catalog_item_bulk_delete_job.hpp>
+#include <klaviyo/api/attributes/catalog_item_bulk_update_job.hpp>
+#include <klaviyo/api/attributes/catalog_variant.hpp>
+#include <klaviyo/api/attributes/catalog_variant_bulk_create_job.hpp>
+#include <klaviyo/api/attributes/catalog_variant_bulk_delete_job.hpp>
+#include <klaviyo/api/attributes/catalog_variant_bulk_update_job.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -223,6 +236,7 @@ struct get_catalog_items {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
 };
 
@@ -242,6 +256,7 @@ struct create_catalog_item {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -261,6 +276,7 @@ struct get_catalog_item {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
 };
 
@@ -280,6 +296,7 @@ struct update_catalog_item {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 23};
+    using result = ::klaviyo::api::single<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -299,6 +316,7 @@ struct delete_catalog_item {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -318,6 +336,7 @@ struct get_catalog_variants {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
 };
 
@@ -337,6 +356,7 @@ struct create_catalog_variant {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 42};
+    using result = ::klaviyo::api::single<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -356,6 +376,7 @@ struct get_catalog_variant {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -375,6 +396,7 @@ struct update_catalog_variant {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 66};
+    using result = ::klaviyo::api::single<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -394,6 +416,7 @@ struct delete_catalog_variant {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -413,6 +436,7 @@ struct get_catalog_categories {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
 };
 
@@ -432,6 +456,7 @@ struct create_catalog_category {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 83};
+    using result = ::klaviyo::api::single<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -451,6 +476,7 @@ struct get_catalog_category {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -470,6 +496,7 @@ struct update_catalog_category {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 95};
+    using result = ::klaviyo::api::single<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -489,6 +516,7 @@ struct delete_catalog_category {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -508,6 +536,7 @@ struct get_bulk_create_catalog_items_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_21, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -527,6 +556,7 @@ struct bulk_create_catalog_items {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 105};
+    using result = ::klaviyo::api::single<attributes::catalog_item_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_21, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -546,6 +576,7 @@ struct get_bulk_create_catalog_items_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_item_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_24, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
 };
 
@@ -565,6 +596,7 @@ struct get_bulk_update_catalog_items_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_26, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -584,6 +616,7 @@ struct bulk_update_catalog_items {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 111};
+    using result = ::klaviyo::api::single<attributes::catalog_item_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_26, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -603,6 +636,7 @@ struct get_bulk_update_catalog_items_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_item_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_27, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
 };
 
@@ -622,6 +656,7 @@ struct get_bulk_delete_catalog_items_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -641,6 +676,7 @@ struct bulk_delete_catalog_items {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 117};
+    using result = ::klaviyo::api::single<attributes::catalog_item_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -660,6 +696,7 @@ struct get_bulk_delete_catalog_items_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_item_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -679,6 +716,7 @@ struct get_bulk_create_variants_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_29, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -698,6 +736,7 @@ struct bulk_create_catalog_variants {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 125};
+    using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -717,6 +756,7 @@ struct get_bulk_create_variants_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_30, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
 };
 
@@ -736,6 +776,7 @@ struct get_bulk_update_variants_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_31, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -755,6 +796,7 @@ struct bulk_update_catalog_variants {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 131};
+    using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_31, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -774,6 +816,7 @@ struct get_bulk_update_variants_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_32, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
 };
 
@@ -793,6 +836,7 @@ struct get_bulk_delete_variants_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -812,6 +856,7 @@ struct bulk_delete_catalog_variants {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 137};
+    using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -831,6 +876,7 @@ struct get_bulk_delete_variants_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -850,6 +896,7 @@ struct get_bulk_create_categories_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_34, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -869,6 +916,7 @@ struct bulk_create_catalog_categories {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 145};
+    using result = ::klaviyo::api::single<attributes::catalog_category_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_34, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -888,6 +936,7 @@ struct get_bulk_create_categories_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_category_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_35, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
 };
 
@@ -907,6 +956,7 @@ struct get_bulk_update_categories_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_37, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -926,6 +976,7 @@ struct bulk_update_catalog_categories {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 151};
+    using result = ::klaviyo::api::single<attributes::catalog_category_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_37, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -945,6 +996,7 @@ struct get_bulk_update_categories_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_category_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_38, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
 };
 
@@ -964,6 +1016,7 @@ struct get_bulk_delete_categories_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
 };
 
@@ -983,6 +1036,7 @@ struct bulk_delete_catalog_categories {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 157};
+    using result = ::klaviyo::api::single<attributes::catalog_category_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1002,6 +1056,7 @@ struct get_bulk_delete_categories_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::catalog_category_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1021,6 +1076,7 @@ struct create_back_in_stock_subscription {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 165};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_40, detail_catalogs::success_23, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1040,6 +1096,7 @@ struct get_items_for_catalog_category {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
 };
 
@@ -1059,6 +1116,7 @@ struct get_item_ids_for_catalog_category {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
 };
 
@@ -1078,6 +1136,7 @@ struct add_items_to_catalog_category {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1097,6 +1156,7 @@ struct update_items_for_catalog_category {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1116,6 +1176,7 @@ struct remove_items_from_catalog_category {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1135,6 +1196,7 @@ struct get_variants_for_catalog_item {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
 };
 
@@ -1154,6 +1216,7 @@ struct get_variant_ids_for_catalog_item {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
 };
 
@@ -1173,6 +1236,7 @@ struct get_categories_for_catalog_item {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
 };
 
@@ -1192,6 +1256,7 @@ struct get_category_ids_for_catalog_item {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
 };
 
@@ -1211,6 +1276,7 @@ struct add_categories_to_catalog_item {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1230,6 +1296,7 @@ struct update_categories_for_catalog_item {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1249,6 +1316,7 @@ struct remove_categories_from_catalog_item {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

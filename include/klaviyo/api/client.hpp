@@ -5,6 +5,11 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/geofence.hpp>
+#include <klaviyo/api/attributes/ip_allowlist.hpp>
+#include <klaviyo/api/attributes/review.hpp>
+#include <klaviyo/api/attributes/review_values_report.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -281,6 +286,7 @@ struct get_client_review_values_reports {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::review_values_report>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_1, {}, {}, {}, detail_client::filter_3, false, detail_client::query_5, detail_client::query_5};
 };
 
@@ -300,6 +306,7 @@ struct get_client_reviews {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::review>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_7, {}, {}, detail_client::sort_14, detail_client::filter_13, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -319,6 +326,7 @@ struct create_client_review {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 0};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -338,6 +346,7 @@ struct get_client_geofences {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::geofence>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_18, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -357,6 +366,7 @@ struct create_client_subscription {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 26};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_19, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -376,6 +386,7 @@ struct create_client_push_token {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 110};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -395,6 +406,7 @@ struct unregister_client_push_token {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 149};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -414,6 +426,7 @@ struct create_client_event {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 173};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -433,6 +446,7 @@ struct create_client_profile {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 209};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_21, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -452,6 +466,7 @@ struct bulk_create_client_events {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 227};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -471,6 +486,7 @@ struct create_client_back_in_stock_subscription {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 244};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_22, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
 };
 
@@ -490,6 +506,7 @@ struct get_client_ip_allowlist {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::ip_allowlist>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_24, {}, {}, {}, {}, false, detail_client::query_15, {}};
 };
 

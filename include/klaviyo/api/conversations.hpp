@@ -5,6 +5,7 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -109,6 +110,7 @@ struct create_conversation_message {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_conversations::schema_table, 0};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_conversations::scopes_0, detail_conversations::success_1, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,10 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/coupon.hpp>
+#include <klaviyo/api/attributes/coupon_code.hpp>
+#include <klaviyo/api/attributes/coupon_code_bulk_create_job.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -90,6 +94,7 @@ struct get_coupons {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -109,6 +114,7 @@ struct create_coupon {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_5, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -128,6 +134,7 @@ struct get_coupon {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -147,6 +154,7 @@ struct update_coupon {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 7};
+    using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -166,6 +174,7 @@ struct delete_coupon {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -185,6 +194,7 @@ struct get_coupon_codes {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, detail_coupons::filter_12, true, {}, {}};
 };
 
@@ -204,6 +214,7 @@ struct create_coupon_code {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 13};
+    using result = ::klaviyo::api::single<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -223,6 +234,7 @@ struct get_coupon_code {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, {}, false, {}, {}};
 };
 
@@ -242,6 +254,7 @@ struct update_coupon_code {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 23};
+    using result = ::klaviyo::api::single<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -261,6 +274,7 @@ struct delete_coupon_code {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -280,6 +294,7 @@ struct get_bulk_create_coupon_code_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::coupon_code_bulk_create_job>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_18, {}, {}, {}, detail_coupons::filter_19, false, {}, {}};
 };
 
@@ -299,6 +314,7 @@ struct bulk_create_coupon_codes {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 29};
+    using result = ::klaviyo::api::single<attributes::coupon_code_bulk_create_job>;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_20, detail_coupons::fields_18, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -318,6 +334,7 @@ struct get_bulk_create_coupon_codes_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::coupon_code_bulk_create_job>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_21, {}, detail_coupons::include_22, {}, {}, false, {}, {}};
 };
 
@@ -337,6 +354,7 @@ struct get_coupon_for_coupon_code {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -356,6 +374,7 @@ struct get_coupon_id_for_coupon_code {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -375,6 +394,7 @@ struct get_coupon_codes_for_coupon {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
 };
 
@@ -394,6 +414,7 @@ struct get_coupon_code_ids_for_coupon {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, {}, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
 };
 

@@ -5,6 +5,15 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/data_source.hpp>
+#include <klaviyo/api/attributes/object_ingestion_log.hpp>
+#include <klaviyo/api/attributes/object_record.hpp>
+#include <klaviyo/api/attributes/object_schema.hpp>
+#include <klaviyo/api/attributes/object_type.hpp>
+#include <klaviyo/api/attributes/profile_object_schema.hpp>
+#include <klaviyo/api/attributes/profile_object_type.hpp>
+#include <klaviyo/api/attributes/source_mapping.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -199,6 +208,7 @@ struct get_data_sources {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::data_source>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -218,6 +228,7 @@ struct create_data_source {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::data_source>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -237,6 +248,7 @@ struct get_data_source {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::data_source>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -256,6 +268,7 @@ struct delete_data_source {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -275,6 +288,7 @@ struct get_source_mapping {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -294,6 +308,7 @@ struct update_source_mapping {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 8};
+    using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -313,6 +328,7 @@ struct get_object_types {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_11, {}, detail_custom_objects::include_14, {}, detail_custom_objects::filter_13, false, {}, {}};
 };
 
@@ -332,6 +348,7 @@ struct create_object_type {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 49};
+    using result = ::klaviyo::api::single<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -351,6 +368,7 @@ struct get_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_18, {}, detail_custom_objects::include_19, {}, {}, false, {}, {}};
 };
 
@@ -370,6 +388,7 @@ struct delete_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -389,6 +408,7 @@ struct get_object_schema {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_21, {}, detail_custom_objects::include_22, {}, {}, false, {}, {}};
 };
 
@@ -408,6 +428,7 @@ struct update_object_schema {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 76};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -427,6 +448,7 @@ struct get_object_record {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_record>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -446,6 +468,7 @@ struct bulk_create_data_source_records {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 86};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -465,6 +488,7 @@ struct create_data_source_record {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 100};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -484,6 +508,7 @@ struct create_object_schema {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 109};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -503,6 +528,7 @@ struct bulk_delete_object_records {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 123};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_26, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -522,6 +548,7 @@ struct get_records_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_record>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -541,6 +568,7 @@ struct get_record_ids_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_record>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -560,6 +588,7 @@ struct get_ingestion_logs_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_ingestion_log>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_28, {}, detail_custom_objects::include_32, {}, detail_custom_objects::filter_31, false, {}, {}};
 };
 
@@ -579,6 +608,7 @@ struct get_ingestion_log_ids_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_ingestion_log>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, detail_custom_objects::filter_31, false, {}, {}};
 };
 
@@ -598,6 +628,7 @@ struct get_current_schema_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -617,6 +648,7 @@ struct get_current_schema_id_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -636,6 +668,7 @@ struct get_draft_schema_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -655,6 +688,7 @@ struct get_draft_schema_id_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -674,6 +708,7 @@ struct get_schema_versions_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -693,6 +728,7 @@ struct get_schema_version_ids_for_object_type {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -712,6 +748,7 @@ struct get_object_type_relationships {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -731,6 +768,7 @@ struct get_profile_type_relationships {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile_object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -750,6 +788,7 @@ struct get_source_mapping_for_object_schema {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -769,6 +808,7 @@ struct get_source_mapping_id_for_object_schema {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -788,6 +828,7 @@ struct get_object_schema_relationships {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -807,6 +848,7 @@ struct create_object_schema_relationship {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 132};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -826,6 +868,7 @@ struct update_object_schema_relationship {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 139};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -845,6 +888,7 @@ struct delete_object_schema_relationship {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 146};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -864,6 +908,7 @@ struct get_profile_schema_relationships {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile_object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -883,6 +928,7 @@ struct create_profile_schema_relationship {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 152};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -902,6 +948,7 @@ struct update_profile_schema_relationship {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 158};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -921,6 +968,7 @@ struct delete_profile_schema_relationship {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 162};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

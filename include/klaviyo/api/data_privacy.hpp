@@ -5,6 +5,7 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -50,6 +51,7 @@ struct request_profile_deletion {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_data_privacy::schema_table, 0};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_data_privacy::scopes_0, detail_data_privacy::success_1, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -27,19 +27,19 @@ namespace klaviyo::api {
 /// What an operation's request carries as its body.
 enum class body_kind { none, json, multipart };
 
-/// A name and the values it accepts: fields[<type>] and its field names,
-/// additional-fields[<type>] and its values, a filter field and its operators.
+/// A name and the values it accepts: `fields[<type>]` and its field names,
+/// `additional-fields[<type>]` and its values, a filter field and its operators.
 struct name_rule {
-    std::string_view name;
-    std::span<const std::string_view> values;
+    std::string_view name;                    ///< the resource type, or the filter field
+    std::span<const std::string_view> values; ///< the field names, additional fields, or filter operators it accepts
 };
 
 /// The facts of an operation the spec states beyond its method and path.
 struct operation_facts {
     std::span<const std::string_view> scopes;            ///< OAuth scopes (x-klaviyo-scopes)
     std::span<const unsigned> success;                   ///< 2xx statuses the spec documents
-    std::span<const name_rule> fields;                   ///< fields[<type>] → accepted names
-    std::span<const name_rule> additional_fields;        ///< additional-fields[<type>] → values
+    std::span<const name_rule> fields;                   ///< `fields[<type>]` → accepted names
+    std::span<const name_rule> additional_fields;        ///< `additional-fields[<type>]` → values
     std::span<const std::string_view> include;           ///< include values
     std::span<const std::string_view> sort;              ///< sort keys (each also with '-')
     std::span<const name_rule> filter;                   ///< filter field → operators

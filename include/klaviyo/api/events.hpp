@@ -5,6 +5,10 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/event.hpp>
+#include <klaviyo/api/attributes/metric.hpp>
+#include <klaviyo/api/attributes/profile.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -135,6 +139,7 @@ struct get_events {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::event>;
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, detail_events::sort_12, detail_events::filter_8, false, {}, {}};
 };
 
@@ -154,6 +159,7 @@ struct create_event {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_events::schema_table, 0};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -173,6 +179,7 @@ struct get_event {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::event>;
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, {}, {}, false, {}, {}};
 };
 
@@ -192,6 +199,7 @@ struct bulk_create_events {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_events::schema_table, 55};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -211,6 +219,7 @@ struct get_metric_for_event {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, detail_events::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -230,6 +239,7 @@ struct get_metric_id_for_event {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -249,6 +259,7 @@ struct get_profile_for_event {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, detail_events::fields_18, detail_events::additional_fields_20, {}, {}, {}, false, {}, {}};
 };
 
@@ -268,6 +279,7 @@ struct get_profile_id_for_event {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,12 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/flow.hpp>
+#include <klaviyo/api/attributes/flow_action.hpp>
+#include <klaviyo/api/attributes/flow_message.hpp>
+#include <klaviyo/api/attributes/tag.hpp>
+#include <klaviyo/api/attributes/template_.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -1008,6 +1014,7 @@ struct get_flows {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_3, {}, detail_flows::include_11, detail_flows::sort_12, detail_flows::filter_8, false, {}, {}};
 };
 
@@ -1027,6 +1034,7 @@ struct create_flow {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_18, detail_flows::fields_14, detail_flows::additional_fields_16, {}, {}, {}, false, {}, {}};
 };
 
@@ -1046,6 +1054,7 @@ struct get_flow {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_19, detail_flows::additional_fields_16, detail_flows::include_11, {}, {}, false, {}, {}};
 };
 
@@ -1065,6 +1074,7 @@ struct update_flow {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 964};
+    using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_10, detail_flows::fields_20, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1084,6 +1094,7 @@ struct delete_flow {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_21, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1103,6 +1114,7 @@ struct get_flow_action {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_23, {}, detail_flows::include_24, {}, {}, false, {}, {}};
 };
 
@@ -1122,6 +1134,7 @@ struct update_flow_action {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 969};
+    using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_10, detail_flows::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1141,6 +1154,7 @@ struct delete_flow_action {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_21, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1160,6 +1174,7 @@ struct get_flow_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow_message>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_27, {}, detail_flows::include_28, {}, {}, false, {}, {}};
 };
 
@@ -1179,6 +1194,7 @@ struct get_actions_for_flow {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_25, {}, {}, detail_flows::sort_31, detail_flows::filter_30, false, {}, {}};
 };
 
@@ -1198,6 +1214,7 @@ struct get_action_ids_for_flow {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, detail_flows::sort_31, detail_flows::filter_30, false, {}, {}};
 };
 
@@ -1217,6 +1234,7 @@ struct get_tags_for_flow {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_flows::scopes_33, detail_flows::success_10, detail_flows::fields_32, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1236,6 +1254,7 @@ struct get_tag_ids_for_flow {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_flows::scopes_33, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1255,6 +1274,7 @@ struct get_flow_for_flow_action {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_20, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1274,6 +1294,7 @@ struct get_flow_id_for_flow_action {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1293,6 +1314,7 @@ struct get_flow_action_messages {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow_message>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_34, {}, {}, detail_flows::sort_36, detail_flows::filter_35, false, {}, {}};
 };
 
@@ -1312,6 +1334,7 @@ struct get_message_ids_for_flow_action {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow_message>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, detail_flows::sort_36, detail_flows::filter_37, false, {}, {}};
 };
 
@@ -1331,6 +1354,7 @@ struct get_action_for_flow_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1350,6 +1374,7 @@ struct get_action_id_for_flow_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1369,6 +1394,7 @@ struct get_template_for_flow_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_flows::scopes_39, detail_flows::success_10, detail_flows::fields_38, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1388,6 +1414,7 @@ struct get_template_id_for_flow_message {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_flows::scopes_39, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/form.hpp>
+#include <klaviyo/api/attributes/form_version.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -852,6 +855,7 @@ struct get_forms {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_1, {}, {}, detail_forms::sort_9, detail_forms::filter_6, false, {}, {}};
 };
 
@@ -871,6 +875,7 @@ struct create_form {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_forms::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_12, detail_forms::success_13, detail_forms::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -890,6 +895,7 @@ struct get_form {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -909,6 +915,7 @@ struct delete_form {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_forms::scopes_12, detail_forms::success_14, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -928,6 +935,7 @@ struct get_form_version {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::form_version>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_16, {}, detail_forms::include_17, {}, {}, false, {}, {}};
 };
 
@@ -947,6 +955,7 @@ struct get_versions_for_form {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::form_version>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_18, {}, {}, detail_forms::sort_9, detail_forms::filter_19, false, {}, {}};
 };
 
@@ -966,6 +975,7 @@ struct get_version_ids_for_form {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::form_version>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, {}, {}, {}, detail_forms::sort_9, detail_forms::filter_19, false, {}, {}};
 };
 
@@ -985,6 +995,7 @@ struct get_form_for_form_version {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1004,6 +1015,7 @@ struct get_form_id_for_form_version {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

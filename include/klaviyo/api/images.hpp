@@ -5,6 +5,8 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/image.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -61,6 +63,7 @@ struct get_images {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, detail_images::sort_8, detail_images::filter_5, false, {}, {}};
 };
 
@@ -80,6 +83,7 @@ struct upload_image_from_url {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_images::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -99,6 +103,7 @@ struct get_image {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -118,6 +123,7 @@ struct update_image {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_images::schema_table, 7};
+    using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -137,6 +143,7 @@ struct upload_image_from_file {
     static constexpr body_kind body = body_kind::multipart;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 

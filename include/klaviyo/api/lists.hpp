@@ -5,6 +5,11 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/flow.hpp>
+#include <klaviyo/api/attributes/list.hpp>
+#include <klaviyo/api/attributes/profile.hpp>
+#include <klaviyo/api/attributes/tag.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -88,6 +93,7 @@ struct get_lists {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_3, {}, detail_lists::include_9, detail_lists::sort_10, detail_lists::filter_6, false, {}, {}};
 };
 
@@ -107,6 +113,7 @@ struct create_list {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_13, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -126,6 +133,7 @@ struct get_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_15, detail_lists::additional_fields_17, detail_lists::include_9, {}, {}, false, {}, {}};
 };
 
@@ -145,6 +153,7 @@ struct update_list {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 6};
+    using result = ::klaviyo::api::single<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_8, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -164,6 +173,7 @@ struct delete_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -183,6 +193,7 @@ struct get_tags_for_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, detail_lists::fields_19, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -202,6 +213,7 @@ struct get_tag_ids_for_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -221,6 +233,7 @@ struct get_profiles_for_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, detail_lists::fields_22, detail_lists::additional_fields_24, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
 };
 
@@ -240,6 +253,7 @@ struct get_profile_ids_for_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, {}, {}, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
 };
 
@@ -259,6 +273,7 @@ struct add_profiles_to_list {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 12};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -278,6 +293,7 @@ struct remove_profiles_from_list {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 17};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -297,6 +313,7 @@ struct get_flows_triggered_by_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, detail_lists::fields_31, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -316,6 +333,7 @@ struct get_ids_for_flows_triggered_by_list {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,13 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/custom_metric.hpp>
+#include <klaviyo/api/attributes/flow.hpp>
+#include <klaviyo/api/attributes/mapped_metric.hpp>
+#include <klaviyo/api/attributes/metric.hpp>
+#include <klaviyo/api/attributes/metric_aggregate.hpp>
+#include <klaviyo/api/attributes/metric_property.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -159,6 +166,7 @@ struct get_metrics {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, detail_metrics::filter_4, false, {}, {}};
 };
 
@@ -178,6 +186,7 @@ struct get_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, {}, false, {}, {}};
 };
 
@@ -197,6 +206,7 @@ struct get_metric_property {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric_property>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_9, detail_metrics::additional_fields_11, detail_metrics::include_12, {}, {}, false, {}, {}};
 };
 
@@ -216,6 +226,7 @@ struct get_custom_metrics {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
 };
 
@@ -235,6 +246,7 @@ struct create_custom_metric {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_18, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -254,6 +266,7 @@ struct get_custom_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
 };
 
@@ -273,6 +286,7 @@ struct update_custom_metric {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 51};
+    using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -292,6 +306,7 @@ struct delete_custom_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_19, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -311,6 +326,7 @@ struct get_mapped_metrics {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::mapped_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
 };
 
@@ -330,6 +346,7 @@ struct get_mapped_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::mapped_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
 };
 
@@ -349,6 +366,7 @@ struct update_mapped_metric {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 57};
+    using result = ::klaviyo::api::single<attributes::mapped_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -368,6 +386,7 @@ struct query_metric_aggregates {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 69};
+    using result = ::klaviyo::api::single<attributes::metric_aggregate>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_25, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -387,6 +406,7 @@ struct get_flows_triggered_by_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, detail_metrics::fields_26, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -406,6 +426,7 @@ struct get_ids_for_flows_triggered_by_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -425,6 +446,7 @@ struct get_properties_for_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::metric_property>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_28, detail_metrics::additional_fields_11, {}, {}, {}, false, {}, {}};
 };
 
@@ -444,6 +466,7 @@ struct get_property_ids_for_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::metric_property>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -463,6 +486,7 @@ struct get_metric_for_metric_property {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -482,6 +506,7 @@ struct get_metric_id_for_metric_property {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -501,6 +526,7 @@ struct get_metrics_for_custom_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -520,6 +546,7 @@ struct get_metric_ids_for_custom_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -539,6 +566,7 @@ struct get_metric_for_mapped_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -558,6 +586,7 @@ struct get_metric_id_for_mapped_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -577,6 +606,7 @@ struct get_custom_metric_for_mapped_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -596,6 +626,7 @@ struct get_custom_metric_id_for_mapped_metric {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

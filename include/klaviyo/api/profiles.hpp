@@ -5,6 +5,16 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/conversation.hpp>
+#include <klaviyo/api/attributes/import_error.hpp>
+#include <klaviyo/api/attributes/list.hpp>
+#include <klaviyo/api/attributes/profile.hpp>
+#include <klaviyo/api/attributes/profile_bulk_import_job.hpp>
+#include <klaviyo/api/attributes/profile_suppression_bulk_create_job.hpp>
+#include <klaviyo/api/attributes/profile_suppression_bulk_delete_job.hpp>
+#include <klaviyo/api/attributes/push_token.hpp>
+#include <klaviyo/api/attributes/segment.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -299,6 +309,7 @@ struct get_profiles {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_3, detail_profiles::additional_fields_5, detail_profiles::include_13, detail_profiles::sort_14, detail_profiles::filter_10, false, {}, {}};
 };
 
@@ -318,6 +329,7 @@ struct create_profile {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -337,6 +349,7 @@ struct get_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_20, detail_profiles::additional_fields_5, detail_profiles::include_21, {}, {}, false, {}, {}};
 };
 
@@ -356,6 +369,7 @@ struct update_profile {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 25};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -375,6 +389,7 @@ struct get_bulk_import_profiles_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile_bulk_import_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_23, {}, {}, detail_profiles::sort_26, detail_profiles::filter_24, false, {}, {}};
 };
 
@@ -394,6 +409,7 @@ struct bulk_import_profiles {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 51};
+    using result = ::klaviyo::api::single<attributes::profile_bulk_import_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_27, detail_profiles::success_28, detail_profiles::fields_23, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -413,6 +429,7 @@ struct get_bulk_import_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile_bulk_import_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_29, {}, detail_profiles::include_30, {}, {}, false, {}, {}};
 };
 
@@ -432,6 +449,7 @@ struct get_bulk_suppress_profiles_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile_suppression_bulk_create_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
 };
 
@@ -451,6 +469,7 @@ struct bulk_suppress_profiles {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 79};
+    using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_create_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_36, detail_profiles::success_28, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -470,6 +489,7 @@ struct get_bulk_suppress_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_create_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -489,6 +509,7 @@ struct get_bulk_unsuppress_profiles_jobs {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile_suppression_bulk_delete_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
 };
 
@@ -508,6 +529,7 @@ struct bulk_unsuppress_profiles {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 96};
+    using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_delete_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_38, detail_profiles::success_28, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -527,6 +549,7 @@ struct get_bulk_unsuppress_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_delete_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -546,6 +569,7 @@ struct get_push_tokens {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, detail_profiles::filter_41, false, {}, {}};
 };
 
@@ -565,6 +589,7 @@ struct create_push_token {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 112};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_44, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -584,6 +609,7 @@ struct get_push_token {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, {}, false, {}, {}};
 };
 
@@ -603,6 +629,7 @@ struct delete_push_token {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_45, detail_profiles::success_46, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -622,6 +649,7 @@ struct create_or_update_profile {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 151};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_47, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -641,6 +669,7 @@ struct merge_profiles {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 152};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_49, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -660,6 +689,7 @@ struct bulk_subscribe_profiles {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 161};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -679,6 +709,7 @@ struct bulk_unsubscribe_profiles {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 215};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -698,6 +729,7 @@ struct get_push_tokens_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_51, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -717,6 +749,7 @@ struct get_push_token_ids_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -736,6 +769,7 @@ struct get_lists_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -755,6 +789,7 @@ struct get_list_ids_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -774,6 +809,7 @@ struct get_segments_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, detail_profiles::fields_53, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -793,6 +829,7 @@ struct get_segment_ids_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -812,6 +849,7 @@ struct get_conversation_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -831,6 +869,7 @@ struct get_conversation_id_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -850,6 +889,7 @@ struct get_conversations_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -869,6 +909,7 @@ struct get_conversation_ids_for_profile {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -888,6 +929,7 @@ struct get_list_for_bulk_import_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -907,6 +949,7 @@ struct get_list_ids_for_bulk_import_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -926,6 +969,7 @@ struct get_profiles_for_bulk_import_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -945,6 +989,7 @@ struct get_profile_ids_for_bulk_import_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -964,6 +1009,7 @@ struct get_errors_for_bulk_import_profiles_job {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::import_error>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_59, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -983,6 +1029,7 @@ struct get_profile_for_push_token {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
 };
 
@@ -1002,6 +1049,7 @@ struct get_profile_id_for_push_token {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,14 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/campaign_values_report.hpp>
+#include <klaviyo/api/attributes/flow_series_report.hpp>
+#include <klaviyo/api/attributes/flow_values_report.hpp>
+#include <klaviyo/api/attributes/form_series_report.hpp>
+#include <klaviyo/api/attributes/form_values_report.hpp>
+#include <klaviyo/api/attributes/segment_series_report.hpp>
+#include <klaviyo/api/attributes/segment_values_report.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -127,6 +135,7 @@ struct query_campaign_values {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::campaign_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_2, detail_reporting::success_3, detail_reporting::fields_1, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
 };
 
@@ -146,6 +155,7 @@ struct query_flow_values {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 16};
+    using result = ::klaviyo::api::single<attributes::flow_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_5, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
 };
 
@@ -165,6 +175,7 @@ struct query_flow_series {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 27};
+    using result = ::klaviyo::api::single<attributes::flow_series_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_8, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
 };
 
@@ -184,6 +195,7 @@ struct query_form_values {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 39};
+    using result = ::klaviyo::api::single<attributes::form_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_9, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -203,6 +215,7 @@ struct query_form_series {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 49};
+    using result = ::klaviyo::api::single<attributes::form_series_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_11, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -222,6 +235,7 @@ struct query_segment_values {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 60};
+    using result = ::klaviyo::api::single<attributes::segment_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -241,6 +255,7 @@ struct query_segment_series {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 68};
+    using result = ::klaviyo::api::single<attributes::segment_series_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_14, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/review.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -77,6 +79,7 @@ struct get_reviews {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::review>;
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, detail_reviews::sort_12, detail_reviews::filter_8, false, {}, {}};
 };
 
@@ -96,6 +99,7 @@ struct get_review {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::review>;
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, {}, {}, false, {}, {}};
 };
 
@@ -115,6 +119,7 @@ struct update_review {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reviews::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::review>;
     static constexpr operation_facts facts{detail_reviews::scopes_14, detail_reviews::success_10, detail_reviews::fields_13, {}, {}, {}, {}, false, {}, {}};
 };
 

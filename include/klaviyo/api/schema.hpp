@@ -34,31 +34,36 @@ inline constexpr std::uint8_t write_only = 4; ///< only in requests
 /// members, or the alternatives of one_of / any_of / all_of); `items` is an
 /// array's item node; `enum_first`/`enum_count` index the enum values.
 struct node {
-    kind k;
-    std::uint8_t flags;
-    format fmt;
+    kind k;             ///< what JSON the node describes
+    std::uint8_t flags; ///< nullable, read_only and write_only, or-ed
+    format fmt;         ///< the `format` of a string node; none otherwise
+    ///@{
+    /// Indices into the table's arrays. `first`/`count`: the members or
+    /// alternatives; `items`: an array's item node; `enum_first`/`enum_count`: the enum values.
     std::uint16_t first, count, items, enum_first, enum_count;
+    ///@}
 };
 
 /// An object member (or, with an empty name, an alternative).
 struct member {
-    std::string_view name;
-    std::uint16_t node;
-    bool required;
+    std::string_view name; ///< the member's JSON name; empty for an alternative
+    std::uint16_t node;    ///< index in table::nodes of the member's (or alternative's) schema
+    bool required;         ///< the object must have this member
 };
 
 /// The arrays of one generated table. Enum values are tagged by JSON type:
 /// "s<string>", "b<true|false>", "i<integer>", "n" (null).
 struct table {
-    std::span<const schema::node> nodes;
-    std::span<const schema::member> members;
-    std::span<const std::string_view> enums;
+    std::span<const schema::node> nodes;     ///< every schema; a ref names one by index
+    std::span<const schema::member> members; ///< object members and alternatives, as node::first/count index them
+    std::span<const std::string_view> enums; ///< enum values, as node::enum_first/enum_count index them
 };
 
 /// A node of a table: what a descriptor's request_schema names.
 struct ref {
-    const schema::table* in = nullptr;
-    std::uint16_t root = 0;
+    const schema::table* in = nullptr; ///< the table holding the node; null when there is no schema (no JSON body)
+    std::uint16_t root = 0;            ///< index of the node in `in->nodes`
+    /// Whether there is a schema to check against.
     explicit constexpr operator bool() const noexcept { return in != nullptr; }
 };
 

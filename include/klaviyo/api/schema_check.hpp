@@ -19,8 +19,8 @@ namespace klaviyo::api::schema {
 /// ("/data/attributes/email", empty for the whole value) and what is wrong
 /// with it ("is required", "must be a string", ...).
 struct violation {
-    std::string pointer;
-    std::string message;
+    std::string pointer; ///< RFC 6901 JSON pointer of the offending value; empty for the whole value
+    std::string message; ///< what is wrong with it, to follow the pointer (e.g. "is required")
 };
 
 namespace detail {

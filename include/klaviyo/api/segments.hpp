@@ -5,6 +5,11 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/flow.hpp>
+#include <klaviyo/api/attributes/profile.hpp>
+#include <klaviyo/api/attributes/segment.hpp>
+#include <klaviyo/api/attributes/tag.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -432,6 +437,7 @@ struct get_segments {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_3, {}, detail_segments::include_10, detail_segments::sort_11, detail_segments::filter_7, false, {}, {}};
 };
 
@@ -451,6 +457,7 @@ struct create_segment {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_segments::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_14, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -470,6 +477,7 @@ struct get_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_16, detail_segments::additional_fields_18, detail_segments::include_10, {}, {}, false, {}, {}};
 };
 
@@ -489,6 +497,7 @@ struct update_segment {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_segments::schema_table, 416};
+    using result = ::klaviyo::api::single<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_9, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -508,6 +517,7 @@ struct delete_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_19, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -527,6 +537,7 @@ struct get_tags_for_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, detail_segments::fields_20, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -546,6 +557,7 @@ struct get_tag_ids_for_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -565,6 +577,7 @@ struct get_profiles_for_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, detail_segments::fields_23, detail_segments::additional_fields_25, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
 };
 
@@ -584,6 +597,7 @@ struct get_profile_ids_for_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, {}, {}, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
 };
 
@@ -603,6 +617,7 @@ struct get_flows_triggered_by_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, detail_segments::fields_30, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -622,6 +637,7 @@ struct get_ids_for_flows_triggered_by_segment {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

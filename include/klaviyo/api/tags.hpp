@@ -5,6 +5,13 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/campaign.hpp>
+#include <klaviyo/api/attributes/flow.hpp>
+#include <klaviyo/api/attributes/list.hpp>
+#include <klaviyo/api/attributes/segment.hpp>
+#include <klaviyo/api/attributes/tag.hpp>
+#include <klaviyo/api/attributes/tag_group.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -95,6 +102,7 @@ struct get_tags {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, detail_tags::fields_tag_0, detail_tags::filter_4, false, {}, {}};
 };
 
@@ -114,6 +122,7 @@ struct create_tag {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -133,6 +142,7 @@ struct get_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, {}, {}, false, {}, {}};
 };
 
@@ -152,6 +162,7 @@ struct update_tag {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 10};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -171,6 +182,7 @@ struct delete_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -190,6 +202,7 @@ struct get_tag_groups {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, detail_tags::fields_tag_0, detail_tags::filter_14, false, {}, {}};
 };
 
@@ -209,6 +222,7 @@ struct create_tag_group {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 15};
+    using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -228,6 +242,7 @@ struct get_tag_group {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -247,6 +262,7 @@ struct update_tag_group {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 20};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -266,6 +282,7 @@ struct delete_tag_group {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -285,6 +302,7 @@ struct get_flow_ids_for_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_tags::scopes_15, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -304,6 +322,7 @@ struct tag_flows {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -323,6 +342,7 @@ struct remove_tag_from_flows {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -342,6 +362,7 @@ struct get_campaign_ids_for_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::campaign>;
     static constexpr operation_facts facts{detail_tags::scopes_17, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -361,6 +382,7 @@ struct tag_campaigns {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -380,6 +402,7 @@ struct remove_tag_from_campaigns {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -399,6 +422,7 @@ struct get_list_ids_for_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_tags::scopes_19, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -418,6 +442,7 @@ struct tag_lists {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -437,6 +462,7 @@ struct remove_tag_from_lists {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -456,6 +482,7 @@ struct get_segment_ids_for_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_tags::scopes_21, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -475,6 +502,7 @@ struct tag_segments {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -494,6 +522,7 @@ struct remove_tag_from_segments {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -513,6 +542,7 @@ struct get_tag_group_for_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -532,6 +562,7 @@ struct get_tag_group_id_for_tag {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -551,6 +582,7 @@ struct get_tags_for_tag_group {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -570,6 +602,7 @@ struct get_tag_ids_for_tag_group {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

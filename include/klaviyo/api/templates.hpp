@@ -5,6 +5,9 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/template_.hpp>
+#include <klaviyo/api/attributes/template_universal_content.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -916,6 +919,7 @@ struct get_templates {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, detail_templates::sort_10, detail_templates::filter_7, false, {}, {}};
 };
 
@@ -935,6 +939,7 @@ struct create_template {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
 };
 
@@ -954,6 +959,7 @@ struct get_template {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
 };
 
@@ -973,6 +979,7 @@ struct update_template {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 934};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
 };
 
@@ -992,6 +999,7 @@ struct delete_template {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_13, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1011,6 +1019,7 @@ struct get_all_universal_content {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_15, {}, {}, detail_templates::sort_10, detail_templates::filter_18, false, {}, {}};
 };
 
@@ -1030,6 +1039,7 @@ struct create_universal_content {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 943};
+    using result = ::klaviyo::api::single<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1049,6 +1059,7 @@ struct get_universal_content {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1068,6 +1079,7 @@ struct update_universal_content {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1011};
+    using result = ::klaviyo::api::single<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_9, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1087,6 +1099,7 @@ struct delete_universal_content {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_13, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1106,6 +1119,7 @@ struct render_template {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1017};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_12, detail_templates::fields_20, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -1125,6 +1139,7 @@ struct clone_template {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1022};
+    using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_20, {}, {}, {}, {}, false, {}, {}};
 };
 

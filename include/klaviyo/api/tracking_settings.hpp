@@ -5,6 +5,8 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/tracking_setting.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -72,6 +74,7 @@ struct get_tracking_settings {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::tracking_setting>;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -91,6 +94,7 @@ struct get_tracking_setting {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::tracking_setting>;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -110,6 +114,7 @@ struct update_tracking_setting {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tracking_settings::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::tracking_setting>;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_4, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/web_feed.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -63,6 +65,7 @@ struct get_web_feeds {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, detail_web_feeds::sort_7, detail_web_feeds::filter_4, false, {}, {}};
 };
 
@@ -82,6 +85,7 @@ struct create_web_feed {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_9, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -101,6 +105,7 @@ struct get_web_feed {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -120,6 +125,7 @@ struct update_web_feed {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 8};
+    using result = ::klaviyo::api::single<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -139,6 +145,7 @@ struct delete_web_feed {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_10, {}, {}, {}, {}, {}, false, {}, {}};
 };
 

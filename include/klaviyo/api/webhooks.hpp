@@ -5,6 +5,9 @@
 #pragma once
 
 #include <klaviyo/api/descriptor.hpp>
+#include <klaviyo/api/result.hpp>
+#include <klaviyo/api/attributes/webhook.hpp>
+#include <klaviyo/api/attributes/webhook_topic.hpp>
 
 // clang-format off
 namespace klaviyo::api {
@@ -71,6 +74,7 @@ struct get_webhooks {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
 };
 
@@ -90,6 +94,7 @@ struct create_webhook {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 0};
+    using result = ::klaviyo::api::single<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_8, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -109,6 +114,7 @@ struct get_webhook {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
 };
 
@@ -128,6 +134,7 @@ struct update_webhook {
     static constexpr body_kind body = body_kind::json;
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 14};
+    using result = ::klaviyo::api::single<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_4, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -147,6 +154,7 @@ struct delete_webhook {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_9, {}, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -166,6 +174,7 @@ struct get_webhook_topics {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::collection<attributes::webhook_topic>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
 };
 
@@ -185,6 +194,7 @@ struct get_webhook_topic {
     static constexpr body_kind body = body_kind::none;
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
+    using result = ::klaviyo::api::single<attributes::webhook_topic>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
 };
 
