@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The klaviyo-sandbox command line: first line, serving, TLS, clean stop,
-refusal of non-loopback addresses.
+"""The klaviyo-sandbox command line: first line, serving (the seed's resources
+and the whole API's), TLS, clean stop, refusal of non-loopback addresses.
 
 usage: cli_test.py PATH_TO_KLAVIYO_SANDBOX
 """
@@ -29,10 +29,13 @@ def start(*args):
     return p, first
 
 
-def get(url, key="pk_cli", context=None):
-    req = urllib.request.Request(url, headers={
-        "Authorization": "Klaviyo-API-Key " + key, "revision": "2026-07-15",
-        "Accept": "application/vnd.api+json"})
+def get(url, key="pk_cli", context=None, method="GET", body=None):
+    headers = {"Authorization": "Klaviyo-API-Key " + key, "revision": "2026-07-15",
+               "Accept": "application/vnd.api+json"}
+    if body is not None:
+        headers["Content-Type"] = "application/vnd.api+json"
+        body = json.dumps(body).encode()
+    req = urllib.request.Request(url, headers=headers, method=method, data=body)
     try:
         with urllib.request.urlopen(req, timeout=10, context=context) as r:
             return r.status, json.loads(r.read())
@@ -48,6 +51,35 @@ status, doc = get(base + "/api/profiles")
 check(status == 200 and len(doc["data"]) == 3, "serves the preloaded profiles")
 status, doc = get(base + "/api/profiles", key="pk_other")
 check(status == 401 and doc["errors"][0]["code"] == "not_authenticated", "refuses an unknown key")
+# Operations beyond the seed's, from the generic store: a catalog item, a
+# coupon and its code, a flow's actions, a report; /sandbox/stats counts them.
+status, doc = get(base + "/api/catalog-items", method="POST", body={"data": {"type": "catalog-item", "attributes": {
+    "external_id": "MUG", "title": "Mug", "description": "A mug", "url": "https://example.com/mug"}}})
+check(status == 201 and doc["data"]["attributes"]["title"] == "Mug", "creates a catalog item")
+status, doc = get(base + "/api/catalog-items?filter=equals(published,true)&page[size]=5")
+check(status == 200 and isinstance(doc["data"], list), "lists catalog items with a filter and unencoded brackets")
+status, doc = get(base + "/api/coupons", method="POST", body={"data": {"type": "coupon", "attributes": {
+    "external_id": "SPRING"}}})
+check(status == 201, "creates a coupon")
+coupon = doc["data"]["id"] if status == 201 else ""
+status, doc = get(base + "/api/coupon-codes", method="POST", body={"data": {"type": "coupon-code", "attributes": {
+    "unique_code": "SPRING-1"}, "relationships": {"coupon": {"data": {"type": "coupon", "id": coupon}}}}})
+check(status == 200 and doc["data"]["attributes"]["unique_code"] == "SPRING-1",
+      f"creates a coupon code (200, as the spec says; got {status})")
+status, doc = get(base + "/api/coupons", method="POST", body={"data": {"type": "coupon", "attributes": {}}})
+check(status == 400 and doc["errors"][0]["source"]["pointer"] == "/data/attributes/external_id",
+      "refuses a body without a required member, naming it")
+status, flows = get(base + "/api/flows")
+flow = flows["data"][0]["id"] if status == 200 and flows["data"] else ""
+status, doc = get(base + "/api/flows/" + flow + "/flow-actions")
+check(status == 200 and len(doc["data"]) >= 1, "lists a flow's actions")
+status, doc = get(base + "/api/campaign-values-reports", method="POST", body={"data": {
+    "type": "campaign-values-report", "attributes": {"statistics": ["opens"], "timeframe": {"key": "last_30_days"},
+                                                      "conversion_metric_id": "M1"}}})
+check(status == 200 and doc["data"]["type"] == "campaign-values-report", "answers a report")
+status, stats = get(base + "/sandbox/stats")
+check(status == 200 and stats["types"].get("catalog-item") == 1 and stats["types"].get("coupon-code") == 1
+      and stats["types"].get("profile") == 3, f"counts every type in /sandbox/stats ({stats.get('types')})")
 p.send_signal(signal.SIGTERM)
 try:
     check(p.wait(timeout=10) == 0, "stops cleanly on SIGTERM")

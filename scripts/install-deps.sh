@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ make cmake pkg-config meson ninja-build libssl-dev
+  g++ make cmake pkg-config meson ninja-build libssl-dev doxygen
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
 )
 

@@ -22,6 +22,8 @@ inline constexpr unsigned success_3[] = {200};
 
 /// GET /api/accounts: Get Accounts.
 struct get_accounts {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_accounts";
     static constexpr std::string_view tag = "Accounts";
     static constexpr http_method method = http_method::get;
@@ -38,10 +40,13 @@ struct get_accounts {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::account>;
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/accounts/{id}: Get Account.
 struct get_account {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_account";
     static constexpr std::string_view tag = "Accounts";
     static constexpr http_method method = http_method::get;
@@ -58,6 +63,7 @@ struct get_account {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::account>;
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 } // namespace klaviyo::api

@@ -33,7 +33,7 @@ namespace klaviyo::api {
 /// A list of operation descriptors (a type list, for code that visits them).
 template <class... Ops>
 struct operation_list {
-    static constexpr std::size_t size = sizeof...(Ops);
+    static constexpr std::size_t size = sizeof...(Ops); ///< how many operations
 };
 
 /// Every operation of the spec, in the spec's order.

@@ -226,6 +226,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/campaigns: Get Campaigns.
 struct get_campaigns {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaigns";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -242,10 +244,13 @@ struct get_campaigns {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, detail_campaigns::sort_13, detail_campaigns::filter_9, true, {}, {}};
+    ///@}
 };
 
 /// POST /api/campaigns: Create Campaign.
 struct create_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::post;
@@ -262,10 +267,13 @@ struct create_campaign {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaigns/{id}: Get Campaign.
 struct get_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -282,10 +290,13 @@ struct get_campaign {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/campaigns/{id}: Update Campaign.
 struct update_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::patch;
@@ -302,10 +313,13 @@ struct update_campaign {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 130};
     using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/campaigns/{id}: Delete Campaign.
 struct delete_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::del;
@@ -322,10 +336,13 @@ struct delete_campaign {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}: Get Campaign Message.
 struct get_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -342,10 +359,13 @@ struct get_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/campaign-messages/{id}: Update Campaign Message.
 struct update_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::patch;
@@ -362,10 +382,13 @@ struct update_campaign_message {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 143};
     using result = ::klaviyo::api::single<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_22, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-send-jobs/{id}: Get Campaign Send Job.
 struct get_campaign_send_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_send_job";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -382,10 +405,13 @@ struct get_campaign_send_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_send_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/campaign-send-jobs/{id}: Cancel Campaign Send.
 struct cancel_campaign_send {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "cancel_campaign_send";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::patch;
@@ -402,10 +428,13 @@ struct cancel_campaign_send {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 166};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-recipient-estimation-jobs/{id}: Get Campaign Recipient Estimation Job.
 struct get_campaign_recipient_estimation_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_recipient_estimation_job";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -422,10 +451,13 @@ struct get_campaign_recipient_estimation_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-recipient-estimations/{id}: Get Campaign Recipient Estimation.
 struct get_campaign_recipient_estimation {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_recipient_estimation";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -442,10 +474,13 @@ struct get_campaign_recipient_estimation {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_27, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/campaign-clone: Create Campaign Clone.
 struct create_campaign_clone {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_campaign_clone";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::post;
@@ -462,10 +497,13 @@ struct create_campaign_clone {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 172};
     using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/campaign-message-assign-template: Assign Template to Campaign Message.
 struct assign_template_to_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "assign_template_to_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::post;
@@ -482,10 +520,13 @@ struct assign_template_to_campaign_message {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 177};
     using result = ::klaviyo::api::single<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_29, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/campaign-send-jobs: Send Campaign.
 struct send_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "send_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::post;
@@ -502,10 +543,13 @@ struct send_campaign {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 185};
     using result = ::klaviyo::api::single<attributes::campaign_send_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/campaign-recipient-estimation-jobs: Refresh Campaign Recipient Estimation.
 struct refresh_campaign_recipient_estimation {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "refresh_campaign_recipient_estimation";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::post;
@@ -522,10 +566,13 @@ struct refresh_campaign_recipient_estimation {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 188};
     using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation_job>;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}/campaign: Get Campaign for Campaign Message.
 struct get_campaign_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -542,10 +589,13 @@ struct get_campaign_for_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}/relationships/campaign: Get Campaign ID for Campaign Message.
 struct get_campaign_id_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_id_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -562,10 +612,13 @@ struct get_campaign_id_for_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}/template: Get Template for Campaign Message.
 struct get_template_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_template_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -582,10 +635,13 @@ struct get_template_for_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, detail_campaigns::fields_31, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}/relationships/template: Get Template ID for Campaign Message.
 struct get_template_id_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_template_id_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -602,10 +658,13 @@ struct get_template_id_for_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}/image: Get Image for Campaign Message.
 struct get_image_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_image_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -622,10 +681,13 @@ struct get_image_for_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, detail_campaigns::fields_33, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaign-messages/{id}/relationships/image: Get Image ID for Campaign Message.
 struct get_image_id_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_image_id_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -642,10 +704,13 @@ struct get_image_id_for_campaign_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/campaign-messages/{id}/relationships/image: Update Image for Campaign Message.
 struct update_image_for_campaign_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_image_for_campaign_message";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::patch;
@@ -662,10 +727,13 @@ struct update_image_for_campaign_message {
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 192};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_campaigns::scopes_35, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaigns/{id}/tags: Get Tags for Campaign.
 struct get_tags_for_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tags_for_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -682,10 +750,13 @@ struct get_tags_for_campaign {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, detail_campaigns::fields_36, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaigns/{id}/relationships/tags: Get Tag IDs for Campaign.
 struct get_tag_ids_for_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_ids_for_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -702,10 +773,13 @@ struct get_tag_ids_for_campaign {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaigns/{id}/campaign-messages: Get Messages for Campaign.
 struct get_messages_for_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_messages_for_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -722,10 +796,13 @@ struct get_messages_for_campaign {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/campaigns/{id}/relationships/campaign-messages: Get Message IDs for Campaign.
 struct get_message_ids_for_campaign {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_message_ids_for_campaign";
     static constexpr std::string_view tag = "Campaigns";
     static constexpr http_method method = http_method::get;
@@ -742,27 +819,28 @@ struct get_message_ids_for_campaign {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign_message>;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using update_campaign_send_job = cancel_campaign_send;
-using clone_campaign = create_campaign_clone;
-using create_campaign_message_assign_template = assign_template_to_campaign_message;
-using create_campaign_send_job = send_campaign;
-using create_campaign_recipient_estimation_job = refresh_campaign_recipient_estimation;
-using get_campaign_message_campaign = get_campaign_for_campaign_message;
-using get_campaign_message_relationships_campaign = get_campaign_id_for_campaign_message;
-using get_campaign_message_template = get_template_for_campaign_message;
-using get_campaign_message_relationships_template = get_template_id_for_campaign_message;
-using get_campaign_message_image = get_image_for_campaign_message;
-using get_campaign_message_relationships_image = get_image_id_for_campaign_message;
-using update_campaign_message_relationships_image = update_image_for_campaign_message;
-using get_campaign_tags = get_tags_for_campaign;
-using get_campaign_relationships_tags = get_tag_ids_for_campaign;
-using get_campaign_campaign_messages = get_messages_for_campaign;
-using get_campaign_messages = get_messages_for_campaign;
-using get_campaign_relationships_campaign_messages = get_message_ids_for_campaign;
-using get_campaign_relationships_messages = get_message_ids_for_campaign;
+using update_campaign_send_job = cancel_campaign_send; ///< the spec's alias of cancel_campaign_send
+using clone_campaign = create_campaign_clone; ///< the spec's alias of create_campaign_clone
+using create_campaign_message_assign_template = assign_template_to_campaign_message; ///< the spec's alias of assign_template_to_campaign_message
+using create_campaign_send_job = send_campaign; ///< the spec's alias of send_campaign
+using create_campaign_recipient_estimation_job = refresh_campaign_recipient_estimation; ///< the spec's alias of refresh_campaign_recipient_estimation
+using get_campaign_message_campaign = get_campaign_for_campaign_message; ///< the spec's alias of get_campaign_for_campaign_message
+using get_campaign_message_relationships_campaign = get_campaign_id_for_campaign_message; ///< the spec's alias of get_campaign_id_for_campaign_message
+using get_campaign_message_template = get_template_for_campaign_message; ///< the spec's alias of get_template_for_campaign_message
+using get_campaign_message_relationships_template = get_template_id_for_campaign_message; ///< the spec's alias of get_template_id_for_campaign_message
+using get_campaign_message_image = get_image_for_campaign_message; ///< the spec's alias of get_image_for_campaign_message
+using get_campaign_message_relationships_image = get_image_id_for_campaign_message; ///< the spec's alias of get_image_id_for_campaign_message
+using update_campaign_message_relationships_image = update_image_for_campaign_message; ///< the spec's alias of update_image_for_campaign_message
+using get_campaign_tags = get_tags_for_campaign; ///< the spec's alias of get_tags_for_campaign
+using get_campaign_relationships_tags = get_tag_ids_for_campaign; ///< the spec's alias of get_tag_ids_for_campaign
+using get_campaign_campaign_messages = get_messages_for_campaign; ///< the spec's alias of get_messages_for_campaign
+using get_campaign_messages = get_messages_for_campaign; ///< the spec's alias of get_messages_for_campaign
+using get_campaign_relationships_campaign_messages = get_message_ids_for_campaign; ///< the spec's alias of get_message_ids_for_campaign
+using get_campaign_relationships_messages = get_message_ids_for_campaign; ///< the spec's alias of get_message_ids_for_campaign
 
 } // namespace klaviyo::api
 // clang-format on

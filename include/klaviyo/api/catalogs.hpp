@@ -222,6 +222,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/catalog-items: Get Catalog Items.
 struct get_catalog_items {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_catalog_items";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -238,10 +240,13 @@ struct get_catalog_items {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-items: Create Catalog Item.
 struct create_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -258,10 +263,13 @@ struct create_catalog_item {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-items/{id}: Get Catalog Item.
 struct get_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -278,10 +286,13 @@ struct get_catalog_item {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/catalog-items/{id}: Update Catalog Item.
 struct update_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::patch;
@@ -298,10 +309,13 @@ struct update_catalog_item {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 23};
     using result = ::klaviyo::api::single<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/catalog-items/{id}: Delete Catalog Item.
 struct delete_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::del;
@@ -318,10 +332,13 @@ struct delete_catalog_item {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variants: Get Catalog Variants.
 struct get_catalog_variants {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_catalog_variants";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -338,10 +355,13 @@ struct get_catalog_variants {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-variants: Create Catalog Variant.
 struct create_catalog_variant {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_catalog_variant";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -358,10 +378,13 @@ struct create_catalog_variant {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 42};
     using result = ::klaviyo::api::single<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variants/{id}: Get Catalog Variant.
 struct get_catalog_variant {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_catalog_variant";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -378,10 +401,13 @@ struct get_catalog_variant {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/catalog-variants/{id}: Update Catalog Variant.
 struct update_catalog_variant {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_catalog_variant";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::patch;
@@ -398,10 +424,13 @@ struct update_catalog_variant {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 66};
     using result = ::klaviyo::api::single<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/catalog-variants/{id}: Delete Catalog Variant.
 struct delete_catalog_variant {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_catalog_variant";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::del;
@@ -418,10 +447,13 @@ struct delete_catalog_variant {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-categories: Get Catalog Categories.
 struct get_catalog_categories {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_catalog_categories";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -438,10 +470,13 @@ struct get_catalog_categories {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-categories: Create Catalog Category.
 struct create_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -458,10 +493,13 @@ struct create_catalog_category {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 83};
     using result = ::klaviyo::api::single<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-categories/{id}: Get Catalog Category.
 struct get_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -478,10 +516,13 @@ struct get_catalog_category {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/catalog-categories/{id}: Update Catalog Category.
 struct update_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::patch;
@@ -498,10 +539,13 @@ struct update_catalog_category {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 95};
     using result = ::klaviyo::api::single<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/catalog-categories/{id}: Delete Catalog Category.
 struct delete_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::del;
@@ -518,10 +562,13 @@ struct delete_catalog_category {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-item-bulk-create-jobs: Get Bulk Create Catalog Items Jobs.
 struct get_bulk_create_catalog_items_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_catalog_items_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -538,10 +585,13 @@ struct get_bulk_create_catalog_items_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_21, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-item-bulk-create-jobs: Bulk Create Catalog Items.
 struct bulk_create_catalog_items {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_catalog_items";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -558,10 +608,13 @@ struct bulk_create_catalog_items {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 105};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_21, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-item-bulk-create-jobs/{job_id}: Get Bulk Create Catalog Items Job.
 struct get_bulk_create_catalog_items_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_catalog_items_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -578,10 +631,13 @@ struct get_bulk_create_catalog_items_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_24, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-item-bulk-update-jobs: Get Bulk Update Catalog Items Jobs.
 struct get_bulk_update_catalog_items_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_update_catalog_items_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -598,10 +654,13 @@ struct get_bulk_update_catalog_items_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_26, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-item-bulk-update-jobs: Bulk Update Catalog Items.
 struct bulk_update_catalog_items {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_update_catalog_items";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -618,10 +677,13 @@ struct bulk_update_catalog_items {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 111};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_26, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-item-bulk-update-jobs/{job_id}: Get Bulk Update Catalog Items Job.
 struct get_bulk_update_catalog_items_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_update_catalog_items_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -638,10 +700,13 @@ struct get_bulk_update_catalog_items_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_27, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-item-bulk-delete-jobs: Get Bulk Delete Catalog Items Jobs.
 struct get_bulk_delete_catalog_items_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_delete_catalog_items_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -658,10 +723,13 @@ struct get_bulk_delete_catalog_items_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-item-bulk-delete-jobs: Bulk Delete Catalog Items.
 struct bulk_delete_catalog_items {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_delete_catalog_items";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -678,10 +746,13 @@ struct bulk_delete_catalog_items {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 117};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-item-bulk-delete-jobs/{job_id}: Get Bulk Delete Catalog Items Job.
 struct get_bulk_delete_catalog_items_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_delete_catalog_items_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -698,10 +769,13 @@ struct get_bulk_delete_catalog_items_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variant-bulk-create-jobs: Get Bulk Create Variants Jobs.
 struct get_bulk_create_variants_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_variants_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -718,10 +792,13 @@ struct get_bulk_create_variants_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_29, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-variant-bulk-create-jobs: Bulk Create Catalog Variants.
 struct bulk_create_catalog_variants {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_catalog_variants";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -738,10 +815,13 @@ struct bulk_create_catalog_variants {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 125};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_29, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variant-bulk-create-jobs/{job_id}: Get Bulk Create Variants Job.
 struct get_bulk_create_variants_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_variants_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -758,10 +838,13 @@ struct get_bulk_create_variants_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_30, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variant-bulk-update-jobs: Get Bulk Update Variants Jobs.
 struct get_bulk_update_variants_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_update_variants_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -778,10 +861,13 @@ struct get_bulk_update_variants_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_31, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-variant-bulk-update-jobs: Bulk Update Catalog Variants.
 struct bulk_update_catalog_variants {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_update_catalog_variants";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -798,10 +884,13 @@ struct bulk_update_catalog_variants {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 131};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_31, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variant-bulk-update-jobs/{job_id}: Get Bulk Update Variants Job.
 struct get_bulk_update_variants_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_update_variants_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -818,10 +907,13 @@ struct get_bulk_update_variants_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_32, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variant-bulk-delete-jobs: Get Bulk Delete Variants Jobs.
 struct get_bulk_delete_variants_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_delete_variants_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -838,10 +930,13 @@ struct get_bulk_delete_variants_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-variant-bulk-delete-jobs: Bulk Delete Catalog Variants.
 struct bulk_delete_catalog_variants {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_delete_catalog_variants";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -858,10 +953,13 @@ struct bulk_delete_catalog_variants {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 137};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-variant-bulk-delete-jobs/{job_id}: Get Bulk Delete Variants Job.
 struct get_bulk_delete_variants_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_delete_variants_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -878,10 +976,13 @@ struct get_bulk_delete_variants_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-category-bulk-create-jobs: Get Bulk Create Categories Jobs.
 struct get_bulk_create_categories_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_categories_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -898,10 +999,13 @@ struct get_bulk_create_categories_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_34, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-category-bulk-create-jobs: Bulk Create Catalog Categories.
 struct bulk_create_catalog_categories {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_catalog_categories";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -918,10 +1022,13 @@ struct bulk_create_catalog_categories {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 145};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_34, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-category-bulk-create-jobs/{job_id}: Get Bulk Create Categories Job.
 struct get_bulk_create_categories_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_categories_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -938,10 +1045,13 @@ struct get_bulk_create_categories_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_create_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_35, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-category-bulk-update-jobs: Get Bulk Update Categories Jobs.
 struct get_bulk_update_categories_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_update_categories_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -958,10 +1068,13 @@ struct get_bulk_update_categories_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_37, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-category-bulk-update-jobs: Bulk Update Catalog Categories.
 struct bulk_update_catalog_categories {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_update_catalog_categories";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -978,10 +1091,13 @@ struct bulk_update_catalog_categories {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 151};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_37, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-category-bulk-update-jobs/{job_id}: Get Bulk Update Categories Job.
 struct get_bulk_update_categories_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_update_categories_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -998,10 +1114,13 @@ struct get_bulk_update_categories_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_update_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_38, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-category-bulk-delete-jobs: Get Bulk Delete Categories Jobs.
 struct get_bulk_delete_categories_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_delete_categories_jobs";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1018,10 +1137,13 @@ struct get_bulk_delete_categories_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-category-bulk-delete-jobs: Bulk Delete Catalog Categories.
 struct bulk_delete_catalog_categories {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_delete_catalog_categories";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -1038,10 +1160,13 @@ struct bulk_delete_catalog_categories {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 157};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-category-bulk-delete-jobs/{job_id}: Get Bulk Delete Categories Job.
 struct get_bulk_delete_categories_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_delete_categories_job";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1058,10 +1183,13 @@ struct get_bulk_delete_categories_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_delete_job>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/back-in-stock-subscriptions: Create Back In Stock Subscription.
 struct create_back_in_stock_subscription {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_back_in_stock_subscription";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -1078,10 +1206,13 @@ struct create_back_in_stock_subscription {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 165};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_40, detail_catalogs::success_23, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-categories/{id}/items: Get Items for Catalog Category.
 struct get_items_for_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_items_for_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1098,10 +1229,13 @@ struct get_items_for_catalog_category {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-categories/{id}/relationships/items: Get Item IDs for Catalog Category.
 struct get_item_ids_for_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_item_ids_for_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1118,10 +1252,13 @@ struct get_item_ids_for_catalog_category {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-categories/{id}/relationships/items: Add Items to Catalog Category.
 struct add_items_to_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "add_items_to_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -1138,10 +1275,13 @@ struct add_items_to_catalog_category {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/catalog-categories/{id}/relationships/items: Update Items for Catalog Category.
 struct update_items_for_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_items_for_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::patch;
@@ -1158,10 +1298,13 @@ struct update_items_for_catalog_category {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/catalog-categories/{id}/relationships/items: Remove Items from Catalog Category.
 struct remove_items_from_catalog_category {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_items_from_catalog_category";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::del;
@@ -1178,10 +1321,13 @@ struct remove_items_from_catalog_category {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-items/{id}/variants: Get Variants for Catalog Item.
 struct get_variants_for_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_variants_for_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1198,10 +1344,13 @@ struct get_variants_for_catalog_item {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-items/{id}/relationships/variants: Get Variant IDs for Catalog Item.
 struct get_variant_ids_for_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_variant_ids_for_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1218,10 +1367,13 @@ struct get_variant_ids_for_catalog_item {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-items/{id}/categories: Get Categories for Catalog Item.
 struct get_categories_for_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_categories_for_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1238,10 +1390,13 @@ struct get_categories_for_catalog_item {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/catalog-items/{id}/relationships/categories: Get Category IDs for Catalog Item.
 struct get_category_ids_for_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_category_ids_for_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::get;
@@ -1258,10 +1413,13 @@ struct get_category_ids_for_catalog_item {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category>;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/catalog-items/{id}/relationships/categories: Add Categories to Catalog Item.
 struct add_categories_to_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "add_categories_to_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::post;
@@ -1278,10 +1436,13 @@ struct add_categories_to_catalog_item {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/catalog-items/{id}/relationships/categories: Update Categories for Catalog Item.
 struct update_categories_for_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_categories_for_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::patch;
@@ -1298,10 +1459,13 @@ struct update_categories_for_catalog_item {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/catalog-items/{id}/relationships/categories: Remove Categories from Catalog Item.
 struct remove_categories_from_catalog_item {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_categories_from_catalog_item";
     static constexpr std::string_view tag = "Catalogs";
     static constexpr http_method method = http_method::del;
@@ -1318,78 +1482,79 @@ struct remove_categories_from_catalog_item {
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_create_items_jobs = get_bulk_create_catalog_items_jobs;
-using get_catalog_item_bulk_create_jobs = get_bulk_create_catalog_items_jobs;
-using spawn_create_items_job = bulk_create_catalog_items;
-using create_catalog_item_bulk_create_job = bulk_create_catalog_items;
-using get_create_items_job = get_bulk_create_catalog_items_job;
-using get_catalog_item_bulk_create_job = get_bulk_create_catalog_items_job;
-using get_update_items_jobs = get_bulk_update_catalog_items_jobs;
-using get_catalog_item_bulk_update_jobs = get_bulk_update_catalog_items_jobs;
-using spawn_update_items_job = bulk_update_catalog_items;
-using create_catalog_item_bulk_update_job = bulk_update_catalog_items;
-using get_update_items_job = get_bulk_update_catalog_items_job;
-using get_catalog_item_bulk_update_job = get_bulk_update_catalog_items_job;
-using get_delete_items_jobs = get_bulk_delete_catalog_items_jobs;
-using get_catalog_item_bulk_delete_jobs = get_bulk_delete_catalog_items_jobs;
-using spawn_delete_items_job = bulk_delete_catalog_items;
-using create_catalog_item_bulk_delete_job = bulk_delete_catalog_items;
-using get_delete_items_job = get_bulk_delete_catalog_items_job;
-using get_catalog_item_bulk_delete_job = get_bulk_delete_catalog_items_job;
-using get_create_variants_jobs = get_bulk_create_variants_jobs;
-using get_catalog_variant_bulk_create_jobs = get_bulk_create_variants_jobs;
-using spawn_create_variants_job = bulk_create_catalog_variants;
-using create_catalog_variant_bulk_create_job = bulk_create_catalog_variants;
-using get_create_variants_job = get_bulk_create_variants_job;
-using get_catalog_variant_bulk_create_job = get_bulk_create_variants_job;
-using get_update_variants_jobs = get_bulk_update_variants_jobs;
-using get_catalog_variant_bulk_update_jobs = get_bulk_update_variants_jobs;
-using spawn_update_variants_job = bulk_update_catalog_variants;
-using create_catalog_variant_bulk_update_job = bulk_update_catalog_variants;
-using get_update_variants_job = get_bulk_update_variants_job;
-using get_catalog_variant_bulk_update_job = get_bulk_update_variants_job;
-using get_delete_variants_jobs = get_bulk_delete_variants_jobs;
-using get_catalog_variant_bulk_delete_jobs = get_bulk_delete_variants_jobs;
-using spawn_delete_variants_job = bulk_delete_catalog_variants;
-using create_catalog_variant_bulk_delete_job = bulk_delete_catalog_variants;
-using get_delete_variants_job = get_bulk_delete_variants_job;
-using get_catalog_variant_bulk_delete_job = get_bulk_delete_variants_job;
-using get_create_categories_jobs = get_bulk_create_categories_jobs;
-using get_catalog_category_bulk_create_jobs = get_bulk_create_categories_jobs;
-using spawn_create_categories_job = bulk_create_catalog_categories;
-using create_catalog_category_bulk_create_job = bulk_create_catalog_categories;
-using get_create_categories_job = get_bulk_create_categories_job;
-using get_catalog_category_bulk_create_job = get_bulk_create_categories_job;
-using get_update_categories_jobs = get_bulk_update_categories_jobs;
-using get_catalog_category_bulk_update_jobs = get_bulk_update_categories_jobs;
-using spawn_update_categories_job = bulk_update_catalog_categories;
-using create_catalog_category_bulk_update_job = bulk_update_catalog_categories;
-using get_update_categories_job = get_bulk_update_categories_job;
-using get_catalog_category_bulk_update_job = get_bulk_update_categories_job;
-using get_delete_categories_jobs = get_bulk_delete_categories_jobs;
-using get_catalog_category_bulk_delete_jobs = get_bulk_delete_categories_jobs;
-using spawn_delete_categories_job = bulk_delete_catalog_categories;
-using create_catalog_category_bulk_delete_job = bulk_delete_catalog_categories;
-using get_delete_categories_job = get_bulk_delete_categories_job;
-using get_catalog_category_bulk_delete_job = get_bulk_delete_categories_job;
-using get_catalog_category_items = get_items_for_catalog_category;
-using get_catalog_category_relationships_items = get_item_ids_for_catalog_category;
-using create_catalog_category_relationships_item = add_items_to_catalog_category;
-using create_catalog_category_relationships_items = add_items_to_catalog_category;
-using update_catalog_category_relationships_items = update_items_for_catalog_category;
-using delete_catalog_category_relationships_items = remove_items_from_catalog_category;
-using get_catalog_item_variants = get_variants_for_catalog_item;
-using get_catalog_item_relationships_variants = get_variant_ids_for_catalog_item;
-using get_catalog_item_categories = get_categories_for_catalog_item;
-using get_catalog_item_relationships_categories = get_category_ids_for_catalog_item;
-using add_category_to_catalog_item = add_categories_to_catalog_item;
-using create_catalog_item_relationships_category = add_categories_to_catalog_item;
-using create_catalog_item_relationships_categories = add_categories_to_catalog_item;
-using update_catalog_item_relationships_categories = update_categories_for_catalog_item;
-using delete_catalog_item_relationships_categories = remove_categories_from_catalog_item;
+using get_create_items_jobs = get_bulk_create_catalog_items_jobs; ///< the spec's alias of get_bulk_create_catalog_items_jobs
+using get_catalog_item_bulk_create_jobs = get_bulk_create_catalog_items_jobs; ///< the spec's alias of get_bulk_create_catalog_items_jobs
+using spawn_create_items_job = bulk_create_catalog_items; ///< the spec's alias of bulk_create_catalog_items
+using create_catalog_item_bulk_create_job = bulk_create_catalog_items; ///< the spec's alias of bulk_create_catalog_items
+using get_create_items_job = get_bulk_create_catalog_items_job; ///< the spec's alias of get_bulk_create_catalog_items_job
+using get_catalog_item_bulk_create_job = get_bulk_create_catalog_items_job; ///< the spec's alias of get_bulk_create_catalog_items_job
+using get_update_items_jobs = get_bulk_update_catalog_items_jobs; ///< the spec's alias of get_bulk_update_catalog_items_jobs
+using get_catalog_item_bulk_update_jobs = get_bulk_update_catalog_items_jobs; ///< the spec's alias of get_bulk_update_catalog_items_jobs
+using spawn_update_items_job = bulk_update_catalog_items; ///< the spec's alias of bulk_update_catalog_items
+using create_catalog_item_bulk_update_job = bulk_update_catalog_items; ///< the spec's alias of bulk_update_catalog_items
+using get_update_items_job = get_bulk_update_catalog_items_job; ///< the spec's alias of get_bulk_update_catalog_items_job
+using get_catalog_item_bulk_update_job = get_bulk_update_catalog_items_job; ///< the spec's alias of get_bulk_update_catalog_items_job
+using get_delete_items_jobs = get_bulk_delete_catalog_items_jobs; ///< the spec's alias of get_bulk_delete_catalog_items_jobs
+using get_catalog_item_bulk_delete_jobs = get_bulk_delete_catalog_items_jobs; ///< the spec's alias of get_bulk_delete_catalog_items_jobs
+using spawn_delete_items_job = bulk_delete_catalog_items; ///< the spec's alias of bulk_delete_catalog_items
+using create_catalog_item_bulk_delete_job = bulk_delete_catalog_items; ///< the spec's alias of bulk_delete_catalog_items
+using get_delete_items_job = get_bulk_delete_catalog_items_job; ///< the spec's alias of get_bulk_delete_catalog_items_job
+using get_catalog_item_bulk_delete_job = get_bulk_delete_catalog_items_job; ///< the spec's alias of get_bulk_delete_catalog_items_job
+using get_create_variants_jobs = get_bulk_create_variants_jobs; ///< the spec's alias of get_bulk_create_variants_jobs
+using get_catalog_variant_bulk_create_jobs = get_bulk_create_variants_jobs; ///< the spec's alias of get_bulk_create_variants_jobs
+using spawn_create_variants_job = bulk_create_catalog_variants; ///< the spec's alias of bulk_create_catalog_variants
+using create_catalog_variant_bulk_create_job = bulk_create_catalog_variants; ///< the spec's alias of bulk_create_catalog_variants
+using get_create_variants_job = get_bulk_create_variants_job; ///< the spec's alias of get_bulk_create_variants_job
+using get_catalog_variant_bulk_create_job = get_bulk_create_variants_job; ///< the spec's alias of get_bulk_create_variants_job
+using get_update_variants_jobs = get_bulk_update_variants_jobs; ///< the spec's alias of get_bulk_update_variants_jobs
+using get_catalog_variant_bulk_update_jobs = get_bulk_update_variants_jobs; ///< the spec's alias of get_bulk_update_variants_jobs
+using spawn_update_variants_job = bulk_update_catalog_variants; ///< the spec's alias of bulk_update_catalog_variants
+using create_catalog_variant_bulk_update_job = bulk_update_catalog_variants; ///< the spec's alias of bulk_update_catalog_variants
+using get_update_variants_job = get_bulk_update_variants_job; ///< the spec's alias of get_bulk_update_variants_job
+using get_catalog_variant_bulk_update_job = get_bulk_update_variants_job; ///< the spec's alias of get_bulk_update_variants_job
+using get_delete_variants_jobs = get_bulk_delete_variants_jobs; ///< the spec's alias of get_bulk_delete_variants_jobs
+using get_catalog_variant_bulk_delete_jobs = get_bulk_delete_variants_jobs; ///< the spec's alias of get_bulk_delete_variants_jobs
+using spawn_delete_variants_job = bulk_delete_catalog_variants; ///< the spec's alias of bulk_delete_catalog_variants
+using create_catalog_variant_bulk_delete_job = bulk_delete_catalog_variants; ///< the spec's alias of bulk_delete_catalog_variants
+using get_delete_variants_job = get_bulk_delete_variants_job; ///< the spec's alias of get_bulk_delete_variants_job
+using get_catalog_variant_bulk_delete_job = get_bulk_delete_variants_job; ///< the spec's alias of get_bulk_delete_variants_job
+using get_create_categories_jobs = get_bulk_create_categories_jobs; ///< the spec's alias of get_bulk_create_categories_jobs
+using get_catalog_category_bulk_create_jobs = get_bulk_create_categories_jobs; ///< the spec's alias of get_bulk_create_categories_jobs
+using spawn_create_categories_job = bulk_create_catalog_categories; ///< the spec's alias of bulk_create_catalog_categories
+using create_catalog_category_bulk_create_job = bulk_create_catalog_categories; ///< the spec's alias of bulk_create_catalog_categories
+using get_create_categories_job = get_bulk_create_categories_job; ///< the spec's alias of get_bulk_create_categories_job
+using get_catalog_category_bulk_create_job = get_bulk_create_categories_job; ///< the spec's alias of get_bulk_create_categories_job
+using get_update_categories_jobs = get_bulk_update_categories_jobs; ///< the spec's alias of get_bulk_update_categories_jobs
+using get_catalog_category_bulk_update_jobs = get_bulk_update_categories_jobs; ///< the spec's alias of get_bulk_update_categories_jobs
+using spawn_update_categories_job = bulk_update_catalog_categories; ///< the spec's alias of bulk_update_catalog_categories
+using create_catalog_category_bulk_update_job = bulk_update_catalog_categories; ///< the spec's alias of bulk_update_catalog_categories
+using get_update_categories_job = get_bulk_update_categories_job; ///< the spec's alias of get_bulk_update_categories_job
+using get_catalog_category_bulk_update_job = get_bulk_update_categories_job; ///< the spec's alias of get_bulk_update_categories_job
+using get_delete_categories_jobs = get_bulk_delete_categories_jobs; ///< the spec's alias of get_bulk_delete_categories_jobs
+using get_catalog_category_bulk_delete_jobs = get_bulk_delete_categories_jobs; ///< the spec's alias of get_bulk_delete_categories_jobs
+using spawn_delete_categories_job = bulk_delete_catalog_categories; ///< the spec's alias of bulk_delete_catalog_categories
+using create_catalog_category_bulk_delete_job = bulk_delete_catalog_categories; ///< the spec's alias of bulk_delete_catalog_categories
+using get_delete_categories_job = get_bulk_delete_categories_job; ///< the spec's alias of get_bulk_delete_categories_job
+using get_catalog_category_bulk_delete_job = get_bulk_delete_categories_job; ///< the spec's alias of get_bulk_delete_categories_job
+using get_catalog_category_items = get_items_for_catalog_category; ///< the spec's alias of get_items_for_catalog_category
+using get_catalog_category_relationships_items = get_item_ids_for_catalog_category; ///< the spec's alias of get_item_ids_for_catalog_category
+using create_catalog_category_relationships_item = add_items_to_catalog_category; ///< the spec's alias of add_items_to_catalog_category
+using create_catalog_category_relationships_items = add_items_to_catalog_category; ///< the spec's alias of add_items_to_catalog_category
+using update_catalog_category_relationships_items = update_items_for_catalog_category; ///< the spec's alias of update_items_for_catalog_category
+using delete_catalog_category_relationships_items = remove_items_from_catalog_category; ///< the spec's alias of remove_items_from_catalog_category
+using get_catalog_item_variants = get_variants_for_catalog_item; ///< the spec's alias of get_variants_for_catalog_item
+using get_catalog_item_relationships_variants = get_variant_ids_for_catalog_item; ///< the spec's alias of get_variant_ids_for_catalog_item
+using get_catalog_item_categories = get_categories_for_catalog_item; ///< the spec's alias of get_categories_for_catalog_item
+using get_catalog_item_relationships_categories = get_category_ids_for_catalog_item; ///< the spec's alias of get_category_ids_for_catalog_item
+using add_category_to_catalog_item = add_categories_to_catalog_item; ///< the spec's alias of add_categories_to_catalog_item
+using create_catalog_item_relationships_category = add_categories_to_catalog_item; ///< the spec's alias of add_categories_to_catalog_item
+using create_catalog_item_relationships_categories = add_categories_to_catalog_item; ///< the spec's alias of add_categories_to_catalog_item
+using update_catalog_item_relationships_categories = update_categories_for_catalog_item; ///< the spec's alias of update_categories_for_catalog_item
+using delete_catalog_item_relationships_categories = remove_categories_from_catalog_item; ///< the spec's alias of remove_categories_from_catalog_item
 
 } // namespace klaviyo::api
 // clang-format on

@@ -272,6 +272,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /client/review-values-reports: Get Client Review Values Reports.
 struct get_client_review_values_reports {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_client_review_values_reports";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::get;
@@ -288,10 +290,13 @@ struct get_client_review_values_reports {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::review_values_report>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_1, {}, {}, {}, detail_client::filter_3, false, detail_client::query_5, detail_client::query_5};
+    ///@}
 };
 
 /// GET /client/reviews: Get Client Reviews.
 struct get_client_reviews {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_client_reviews";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::get;
@@ -308,10 +313,13 @@ struct get_client_reviews {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::review>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_7, {}, {}, detail_client::sort_14, detail_client::filter_13, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/reviews: Create Client Review.
 struct create_client_review {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_client_review";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -328,10 +336,13 @@ struct create_client_review {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 0};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// GET /client/geofences: Get Client Geofences.
 struct get_client_geofences {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_client_geofences";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::get;
@@ -348,10 +359,13 @@ struct get_client_geofences {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::geofence>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_18, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/subscriptions: Create Client Subscription.
 struct create_client_subscription {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_client_subscription";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -368,10 +382,13 @@ struct create_client_subscription {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 26};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_19, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/push-tokens: Create or Update Client Push Token.
 struct create_client_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_client_push_token";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -388,10 +405,13 @@ struct create_client_push_token {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 110};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/push-token-unregister: Unregister Client Push Token.
 struct unregister_client_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "unregister_client_push_token";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -408,10 +428,13 @@ struct unregister_client_push_token {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 149};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/events: Create Client Event.
 struct create_client_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_client_event";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -428,10 +451,13 @@ struct create_client_event {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 173};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/profiles: Create or Update Client Profile.
 struct create_client_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_client_profile";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -448,10 +474,13 @@ struct create_client_profile {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 209};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_21, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/event-bulk-create: Bulk Create Client Events.
 struct bulk_create_client_events {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_client_events";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -468,10 +497,13 @@ struct bulk_create_client_events {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 227};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// POST /client/back-in-stock-subscriptions: Create Client Back In Stock Subscription.
 struct create_client_back_in_stock_subscription {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_client_back_in_stock_subscription";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::post;
@@ -488,10 +520,13 @@ struct create_client_back_in_stock_subscription {
     static constexpr schema::ref request_schema{&detail_client::schema_table, 244};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_client::scopes_22, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
+    ///@}
 };
 
 /// GET /client/ip-allowlists/{id}: Get Client IP Allowlist.
 struct get_client_ip_allowlist {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_client_ip_allowlist";
     static constexpr std::string_view tag = "Client";
     static constexpr http_method method = http_method::get;
@@ -508,11 +543,12 @@ struct get_client_ip_allowlist {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::ip_allowlist>;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_24, {}, {}, {}, {}, false, detail_client::query_15, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_client_push_token_unregister = unregister_client_push_token;
-using create_client_event_bulk_create = bulk_create_client_events;
+using create_client_push_token_unregister = unregister_client_push_token; ///< the spec's alias of unregister_client_push_token
+using create_client_event_bulk_create = bulk_create_client_events; ///< the spec's alias of bulk_create_client_events
 
 } // namespace klaviyo::api
 // clang-format on

@@ -96,6 +96,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// POST /api/conversation-messages: Create Conversation Message.
 struct create_conversation_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_conversation_message";
     static constexpr std::string_view tag = "Conversations";
     static constexpr http_method method = http_method::post;
@@ -112,6 +114,7 @@ struct create_conversation_message {
     static constexpr schema::ref request_schema{&detail_conversations::schema_table, 0};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_conversations::scopes_0, detail_conversations::success_1, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 } // namespace klaviyo::api

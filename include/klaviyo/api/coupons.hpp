@@ -80,6 +80,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/coupons: Get Coupons.
 struct get_coupons {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupons";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -96,10 +98,13 @@ struct get_coupons {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/coupons: Create Coupon.
 struct create_coupon {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_coupon";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::post;
@@ -116,10 +121,13 @@ struct create_coupon {
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_5, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupons/{id}: Get Coupon.
 struct get_coupon {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -136,10 +144,13 @@ struct get_coupon {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/coupons/{id}: Update Coupon.
 struct update_coupon {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_coupon";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::patch;
@@ -156,10 +167,13 @@ struct update_coupon {
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 7};
     using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/coupons/{id}: Delete Coupon.
 struct delete_coupon {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_coupon";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::del;
@@ -176,10 +190,13 @@ struct delete_coupon {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupon-codes: Get Coupon Codes.
 struct get_coupon_codes {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon_codes";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -196,10 +213,13 @@ struct get_coupon_codes {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, detail_coupons::filter_12, true, {}, {}};
+    ///@}
 };
 
 /// POST /api/coupon-codes: Create Coupon Code.
 struct create_coupon_code {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_coupon_code";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::post;
@@ -216,10 +236,13 @@ struct create_coupon_code {
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 13};
     using result = ::klaviyo::api::single<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupon-codes/{id}: Get Coupon Code.
 struct get_coupon_code {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon_code";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -236,10 +259,13 @@ struct get_coupon_code {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/coupon-codes/{id}: Update Coupon Code.
 struct update_coupon_code {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_coupon_code";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::patch;
@@ -256,10 +282,13 @@ struct update_coupon_code {
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 23};
     using result = ::klaviyo::api::single<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/coupon-codes/{id}: Delete Coupon Code.
 struct delete_coupon_code {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_coupon_code";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::del;
@@ -276,10 +305,13 @@ struct delete_coupon_code {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupon-code-bulk-create-jobs: Get Bulk Create Coupon Code Jobs.
 struct get_bulk_create_coupon_code_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_coupon_code_jobs";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -296,10 +328,13 @@ struct get_bulk_create_coupon_code_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code_bulk_create_job>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_18, {}, {}, {}, detail_coupons::filter_19, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/coupon-code-bulk-create-jobs: Bulk Create Coupon Codes.
 struct bulk_create_coupon_codes {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_coupon_codes";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::post;
@@ -316,10 +351,13 @@ struct bulk_create_coupon_codes {
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 29};
     using result = ::klaviyo::api::single<attributes::coupon_code_bulk_create_job>;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_20, detail_coupons::fields_18, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupon-code-bulk-create-jobs/{job_id}: Get Bulk Create Coupon Codes Job.
 struct get_bulk_create_coupon_codes_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_create_coupon_codes_job";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -336,10 +374,13 @@ struct get_bulk_create_coupon_codes_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon_code_bulk_create_job>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_21, {}, detail_coupons::include_22, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupon-codes/{id}/coupon: Get Coupon For Coupon Code.
 struct get_coupon_for_coupon_code {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon_for_coupon_code";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -356,10 +397,13 @@ struct get_coupon_for_coupon_code {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupon-codes/{id}/relationships/coupon: Get Coupon ID for Coupon Code.
 struct get_coupon_id_for_coupon_code {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon_id_for_coupon_code";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -376,10 +420,13 @@ struct get_coupon_id_for_coupon_code {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon>;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupons/{id}/coupon-codes: Get Coupon Codes for Coupon.
 struct get_coupon_codes_for_coupon {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon_codes_for_coupon";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -396,10 +443,13 @@ struct get_coupon_codes_for_coupon {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/coupons/{id}/relationships/coupon-codes: Get Coupon Code IDs for Coupon.
 struct get_coupon_code_ids_for_coupon {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_coupon_code_ids_for_coupon";
     static constexpr std::string_view tag = "Coupons";
     static constexpr http_method method = http_method::get;
@@ -416,20 +466,21 @@ struct get_coupon_code_ids_for_coupon {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code>;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, {}, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_coupon_code_bulk_create_jobs = get_bulk_create_coupon_code_jobs;
-using spawn_coupon_code_bulk_create_job = bulk_create_coupon_codes;
-using create_coupon_code_bulk_create_job = bulk_create_coupon_codes;
-using get_coupon_code_bulk_create_job = get_bulk_create_coupon_codes_job;
-using get_coupon_code_coupon = get_coupon_for_coupon_code;
-using get_coupon_relationships_coupon_codes = get_coupon_id_for_coupon_code;
-using get_coupon_coupon_codes = get_coupon_codes_for_coupon;
-using get_codes_for_coupon = get_coupon_codes_for_coupon;
-using get_coupon_code_relationships_coupon = get_coupon_code_ids_for_coupon;
-using get_code_ids_for_coupon = get_coupon_code_ids_for_coupon;
-using get_coupon_relationships_codes = get_coupon_code_ids_for_coupon;
+using get_coupon_code_bulk_create_jobs = get_bulk_create_coupon_code_jobs; ///< the spec's alias of get_bulk_create_coupon_code_jobs
+using spawn_coupon_code_bulk_create_job = bulk_create_coupon_codes; ///< the spec's alias of bulk_create_coupon_codes
+using create_coupon_code_bulk_create_job = bulk_create_coupon_codes; ///< the spec's alias of bulk_create_coupon_codes
+using get_coupon_code_bulk_create_job = get_bulk_create_coupon_codes_job; ///< the spec's alias of get_bulk_create_coupon_codes_job
+using get_coupon_code_coupon = get_coupon_for_coupon_code; ///< the spec's alias of get_coupon_for_coupon_code
+using get_coupon_relationships_coupon_codes = get_coupon_id_for_coupon_code; ///< the spec's alias of get_coupon_id_for_coupon_code
+using get_coupon_coupon_codes = get_coupon_codes_for_coupon; ///< the spec's alias of get_coupon_codes_for_coupon
+using get_codes_for_coupon = get_coupon_codes_for_coupon; ///< the spec's alias of get_coupon_codes_for_coupon
+using get_coupon_code_relationships_coupon = get_coupon_code_ids_for_coupon; ///< the spec's alias of get_coupon_code_ids_for_coupon
+using get_code_ids_for_coupon = get_coupon_code_ids_for_coupon; ///< the spec's alias of get_coupon_code_ids_for_coupon
+using get_coupon_relationships_codes = get_coupon_code_ids_for_coupon; ///< the spec's alias of get_coupon_code_ids_for_coupon
 
 } // namespace klaviyo::api
 // clang-format on

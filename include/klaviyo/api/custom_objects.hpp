@@ -194,6 +194,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/data-sources: Get Data Sources.
 struct get_data_sources {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_data_sources";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -210,10 +212,13 @@ struct get_data_sources {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::data_source>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/data-sources: Create Data Source.
 struct create_data_source {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_data_source";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -230,10 +235,13 @@ struct create_data_source {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::data_source>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/data-sources/{id}: Get Data Source.
 struct get_data_source {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_data_source";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -250,10 +258,13 @@ struct get_data_source {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::data_source>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/data-sources/{id}: Delete Data Source.
 struct delete_data_source {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_data_source";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::del;
@@ -270,10 +281,13 @@ struct delete_data_source {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/source-mappings/{id}: Get Source Mapping.
 struct get_source_mapping {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_source_mapping";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -290,10 +304,13 @@ struct get_source_mapping {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/source-mappings/{id}: Update Source Mapping.
 struct update_source_mapping {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_source_mapping";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::patch;
@@ -310,10 +327,13 @@ struct update_source_mapping {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 8};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types: Get Object Types.
 struct get_object_types {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_object_types";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -330,10 +350,13 @@ struct get_object_types {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_11, {}, detail_custom_objects::include_14, {}, detail_custom_objects::filter_13, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/object-types: Create Object Type.
 struct create_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -350,10 +373,13 @@ struct create_object_type {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 49};
     using result = ::klaviyo::api::single<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}: Get Object Type.
 struct get_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -370,10 +396,13 @@ struct get_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_18, {}, detail_custom_objects::include_19, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/object-types/{id}: Delete Object Type.
 struct delete_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::del;
@@ -390,10 +419,13 @@ struct delete_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-schemas/{id}: Get Object Schema.
 struct get_object_schema {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_object_schema";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -410,10 +442,13 @@ struct get_object_schema {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_21, {}, detail_custom_objects::include_22, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/object-schemas/{id}: Update Object Schema.
 struct update_object_schema {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_object_schema";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::patch;
@@ -430,10 +465,13 @@ struct update_object_schema {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 76};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-records/{id}: Get Object Record.
 struct get_object_record {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_object_record";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -450,10 +488,13 @@ struct get_object_record {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_record>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/data-source-record-bulk-create-jobs: Bulk Create Data Source Records.
 struct bulk_create_data_source_records {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_data_source_records";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -470,10 +511,13 @@ struct bulk_create_data_source_records {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 86};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/data-source-record-create-jobs: Create Data Source Record.
 struct create_data_source_record {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_data_source_record";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -490,10 +534,13 @@ struct create_data_source_record {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 100};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/object-schemas: Create Object Schema.
 struct create_object_schema {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_object_schema";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -510,10 +557,13 @@ struct create_object_schema {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 109};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/object-record-bulk-delete-jobs: Bulk Delete Object Records.
 struct bulk_delete_object_records {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_delete_object_records";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -530,10 +580,13 @@ struct bulk_delete_object_records {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 123};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_26, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/object-records: Get Records for Object Type.
 struct get_records_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_records_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -550,10 +603,13 @@ struct get_records_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_record>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/object-records: Get Record IDs for Object Type.
 struct get_record_ids_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_record_ids_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -570,10 +626,13 @@ struct get_record_ids_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_record>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/object-ingestion-logs: Get Ingestion Logs for Object Type.
 struct get_ingestion_logs_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_ingestion_logs_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -590,10 +649,13 @@ struct get_ingestion_logs_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_ingestion_log>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_28, {}, detail_custom_objects::include_32, {}, detail_custom_objects::filter_31, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/object-ingestion-logs: Get Ingestion Log IDs for Object Type.
 struct get_ingestion_log_ids_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_ingestion_log_ids_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -610,10 +672,13 @@ struct get_ingestion_log_ids_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_ingestion_log>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, detail_custom_objects::filter_31, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/current-schema: Get Current Schema for Object Type.
 struct get_current_schema_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_current_schema_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -630,10 +695,13 @@ struct get_current_schema_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/current-schema: Get Current Schema ID for Object Type.
 struct get_current_schema_id_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_current_schema_id_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -650,10 +718,13 @@ struct get_current_schema_id_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/draft-schema: Get Draft Schema for Object Type.
 struct get_draft_schema_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_draft_schema_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -670,10 +741,13 @@ struct get_draft_schema_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/draft-schema: Get Draft Schema ID for Object Type.
 struct get_draft_schema_id_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_draft_schema_id_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -690,10 +764,13 @@ struct get_draft_schema_id_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/schema-versions: Get Schema Versions for Object Type.
 struct get_schema_versions_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_schema_versions_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -710,10 +787,13 @@ struct get_schema_versions_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/schema-versions: Get Schema Version IDs for Object Type.
 struct get_schema_version_ids_for_object_type {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_schema_version_ids_for_object_type";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -730,10 +810,13 @@ struct get_schema_version_ids_for_object_type {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/object-types: Get Object Type Relationships.
 struct get_object_type_relationships {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_object_type_relationships";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -750,10 +833,13 @@ struct get_object_type_relationships {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-types/{id}/relationships/profile-object-types: Get Profile Type Relationships.
 struct get_profile_type_relationships {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_type_relationships";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -770,10 +856,13 @@ struct get_profile_type_relationships {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_object_type>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-schemas/{id}/source-mapping: Get Source Mapping for Object Schema.
 struct get_source_mapping_for_object_schema {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_source_mapping_for_object_schema";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -790,10 +879,13 @@ struct get_source_mapping_for_object_schema {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-schemas/{id}/relationships/source-mapping: Get Source Mapping ID for Object Schema.
 struct get_source_mapping_id_for_object_schema {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_source_mapping_id_for_object_schema";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -810,10 +902,13 @@ struct get_source_mapping_id_for_object_schema {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-schemas/{id}/relationships/object-schemas: Get Object Schema Relationships.
 struct get_object_schema_relationships {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_object_schema_relationships";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -830,10 +925,13 @@ struct get_object_schema_relationships {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/object-schemas/{id}/relationships/object-schemas: Create Object Schema Relationship.
 struct create_object_schema_relationship {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_object_schema_relationship";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -850,10 +948,13 @@ struct create_object_schema_relationship {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 132};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/object-schemas/{id}/relationships/object-schemas: Update Object Schema Relationship.
 struct update_object_schema_relationship {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_object_schema_relationship";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::patch;
@@ -870,10 +971,13 @@ struct update_object_schema_relationship {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 139};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/object-schemas/{id}/relationships/object-schemas: Delete Object Schema Relationship.
 struct delete_object_schema_relationship {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_object_schema_relationship";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::del;
@@ -890,10 +994,13 @@ struct delete_object_schema_relationship {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 146};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/object-schemas/{id}/relationships/profile-object-schemas: Get Profile Schema Relationships.
 struct get_profile_schema_relationships {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_schema_relationships";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::get;
@@ -910,10 +1017,13 @@ struct get_profile_schema_relationships {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_object_schema>;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/object-schemas/{id}/relationships/profile-object-schemas: Create Profile Schema Relationship.
 struct create_profile_schema_relationship {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_profile_schema_relationship";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::post;
@@ -930,10 +1040,13 @@ struct create_profile_schema_relationship {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 152};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/object-schemas/{id}/relationships/profile-object-schemas: Update Profile Schema Relationship.
 struct update_profile_schema_relationship {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_profile_schema_relationship";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::patch;
@@ -950,10 +1063,13 @@ struct update_profile_schema_relationship {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 158};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/object-schemas/{id}/relationships/profile-object-schemas: Delete Profile Schema Relationship.
 struct delete_profile_schema_relationship {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_profile_schema_relationship";
     static constexpr std::string_view tag = "Custom Objects";
     static constexpr http_method method = http_method::del;
@@ -970,44 +1086,45 @@ struct delete_profile_schema_relationship {
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 162};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_data_source_record_bulk_create_job = bulk_create_data_source_records;
-using create_data_source_record_create_job = create_data_source_record;
-using create_object_record_bulk_delete_job = bulk_delete_object_records;
-using get_object_type_records = get_records_for_object_type;
-using get_object_type_relationships_records = get_record_ids_for_object_type;
-using get_object_type_ingestion_logs = get_ingestion_logs_for_object_type;
-using get_object_type_relationships_ingestion_logs = get_ingestion_log_ids_for_object_type;
-using get_object_type_current_schema = get_current_schema_for_object_type;
-using get_object_type_relationships_current_schema = get_current_schema_id_for_object_type;
-using get_object_type_draft_schema = get_draft_schema_for_object_type;
-using get_object_type_relationships_draft_schema = get_draft_schema_id_for_object_type;
-using get_object_type_schema_versions = get_schema_versions_for_object_type;
-using get_object_type_relationships_schema_versions = get_schema_version_ids_for_object_type;
-using get_object_type_relationships_types = get_object_type_relationships;
-using get_type_ids_for_object_type = get_object_type_relationships;
-using get_object_type_relationships_profile_object_types = get_profile_type_relationships;
-using get_profile_object_type_ids_for_object_type = get_profile_type_relationships;
-using get_object_schema_source_mapping = get_source_mapping_for_object_schema;
-using get_object_schema_relationships_source_mapping = get_source_mapping_id_for_object_schema;
-using get_object_schema_relationships_schemas = get_object_schema_relationships;
-using get_schema_ids_for_object_schema = get_object_schema_relationships;
-using add_schemas_to_object_schema = create_object_schema_relationship;
-using create_object_schema_relationships_schemas = create_object_schema_relationship;
-using update_object_schema_relationships_schemas = update_object_schema_relationship;
-using update_schemas_for_object_schema = update_object_schema_relationship;
-using delete_object_schema_relationships_schemas = delete_object_schema_relationship;
-using remove_schemas_from_object_schema = delete_object_schema_relationship;
-using get_object_schema_relationships_profile_object_schemas = get_profile_schema_relationships;
-using get_profile_object_schema_ids_for_object_schema = get_profile_schema_relationships;
-using add_profile_object_schemas_to_object_schema = create_profile_schema_relationship;
-using create_object_schema_relationships_profile_object_schemas = create_profile_schema_relationship;
-using update_object_schema_relationships_profile_object_schemas = update_profile_schema_relationship;
-using update_profile_object_schemas_for_object_schema = update_profile_schema_relationship;
-using delete_object_schema_relationships_profile_object_schemas = delete_profile_schema_relationship;
-using remove_profile_object_schemas_from_object_schema = delete_profile_schema_relationship;
+using create_data_source_record_bulk_create_job = bulk_create_data_source_records; ///< the spec's alias of bulk_create_data_source_records
+using create_data_source_record_create_job = create_data_source_record; ///< the spec's alias of create_data_source_record
+using create_object_record_bulk_delete_job = bulk_delete_object_records; ///< the spec's alias of bulk_delete_object_records
+using get_object_type_records = get_records_for_object_type; ///< the spec's alias of get_records_for_object_type
+using get_object_type_relationships_records = get_record_ids_for_object_type; ///< the spec's alias of get_record_ids_for_object_type
+using get_object_type_ingestion_logs = get_ingestion_logs_for_object_type; ///< the spec's alias of get_ingestion_logs_for_object_type
+using get_object_type_relationships_ingestion_logs = get_ingestion_log_ids_for_object_type; ///< the spec's alias of get_ingestion_log_ids_for_object_type
+using get_object_type_current_schema = get_current_schema_for_object_type; ///< the spec's alias of get_current_schema_for_object_type
+using get_object_type_relationships_current_schema = get_current_schema_id_for_object_type; ///< the spec's alias of get_current_schema_id_for_object_type
+using get_object_type_draft_schema = get_draft_schema_for_object_type; ///< the spec's alias of get_draft_schema_for_object_type
+using get_object_type_relationships_draft_schema = get_draft_schema_id_for_object_type; ///< the spec's alias of get_draft_schema_id_for_object_type
+using get_object_type_schema_versions = get_schema_versions_for_object_type; ///< the spec's alias of get_schema_versions_for_object_type
+using get_object_type_relationships_schema_versions = get_schema_version_ids_for_object_type; ///< the spec's alias of get_schema_version_ids_for_object_type
+using get_object_type_relationships_types = get_object_type_relationships; ///< the spec's alias of get_object_type_relationships
+using get_type_ids_for_object_type = get_object_type_relationships; ///< the spec's alias of get_object_type_relationships
+using get_object_type_relationships_profile_object_types = get_profile_type_relationships; ///< the spec's alias of get_profile_type_relationships
+using get_profile_object_type_ids_for_object_type = get_profile_type_relationships; ///< the spec's alias of get_profile_type_relationships
+using get_object_schema_source_mapping = get_source_mapping_for_object_schema; ///< the spec's alias of get_source_mapping_for_object_schema
+using get_object_schema_relationships_source_mapping = get_source_mapping_id_for_object_schema; ///< the spec's alias of get_source_mapping_id_for_object_schema
+using get_object_schema_relationships_schemas = get_object_schema_relationships; ///< the spec's alias of get_object_schema_relationships
+using get_schema_ids_for_object_schema = get_object_schema_relationships; ///< the spec's alias of get_object_schema_relationships
+using add_schemas_to_object_schema = create_object_schema_relationship; ///< the spec's alias of create_object_schema_relationship
+using create_object_schema_relationships_schemas = create_object_schema_relationship; ///< the spec's alias of create_object_schema_relationship
+using update_object_schema_relationships_schemas = update_object_schema_relationship; ///< the spec's alias of update_object_schema_relationship
+using update_schemas_for_object_schema = update_object_schema_relationship; ///< the spec's alias of update_object_schema_relationship
+using delete_object_schema_relationships_schemas = delete_object_schema_relationship; ///< the spec's alias of delete_object_schema_relationship
+using remove_schemas_from_object_schema = delete_object_schema_relationship; ///< the spec's alias of delete_object_schema_relationship
+using get_object_schema_relationships_profile_object_schemas = get_profile_schema_relationships; ///< the spec's alias of get_profile_schema_relationships
+using get_profile_object_schema_ids_for_object_schema = get_profile_schema_relationships; ///< the spec's alias of get_profile_schema_relationships
+using add_profile_object_schemas_to_object_schema = create_profile_schema_relationship; ///< the spec's alias of create_profile_schema_relationship
+using create_object_schema_relationships_profile_object_schemas = create_profile_schema_relationship; ///< the spec's alias of create_profile_schema_relationship
+using update_object_schema_relationships_profile_object_schemas = update_profile_schema_relationship; ///< the spec's alias of update_profile_schema_relationship
+using update_profile_object_schemas_for_object_schema = update_profile_schema_relationship; ///< the spec's alias of update_profile_schema_relationship
+using delete_object_schema_relationships_profile_object_schemas = delete_profile_schema_relationship; ///< the spec's alias of delete_profile_schema_relationship
+using remove_profile_object_schemas_from_object_schema = delete_profile_schema_relationship; ///< the spec's alias of delete_profile_schema_relationship
 
 } // namespace klaviyo::api
 // clang-format on

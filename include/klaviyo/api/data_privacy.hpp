@@ -37,6 +37,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// POST /api/data-privacy-deletion-jobs: Request Profile Deletion.
 struct request_profile_deletion {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "request_profile_deletion";
     static constexpr std::string_view tag = "Data Privacy";
     static constexpr http_method method = http_method::post;
@@ -53,10 +55,11 @@ struct request_profile_deletion {
     static constexpr schema::ref request_schema{&detail_data_privacy::schema_table, 0};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_data_privacy::scopes_0, detail_data_privacy::success_1, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_data_privacy_deletion_job = request_profile_deletion;
+using create_data_privacy_deletion_job = request_profile_deletion; ///< the spec's alias of request_profile_deletion
 
 } // namespace klaviyo::api
 // clang-format on

@@ -125,6 +125,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/events: Get Events.
 struct get_events {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_events";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::get;
@@ -141,10 +143,13 @@ struct get_events {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::event>;
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, detail_events::sort_12, detail_events::filter_8, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/events: Create Event.
 struct create_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_event";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::post;
@@ -161,10 +166,13 @@ struct create_event {
     static constexpr schema::ref request_schema{&detail_events::schema_table, 0};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/events/{id}: Get Event.
 struct get_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_event";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::get;
@@ -181,10 +189,13 @@ struct get_event {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::event>;
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/event-bulk-create-jobs: Bulk Create Events.
 struct bulk_create_events {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_create_events";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::post;
@@ -201,10 +212,13 @@ struct bulk_create_events {
     static constexpr schema::ref request_schema{&detail_events::schema_table, 55};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/events/{id}/metric: Get Metric for Event.
 struct get_metric_for_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_for_event";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::get;
@@ -221,10 +235,13 @@ struct get_metric_for_event {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, detail_events::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/events/{id}/relationships/metric: Get Metric ID for Event.
 struct get_metric_id_for_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_id_for_event";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::get;
@@ -241,10 +258,13 @@ struct get_metric_id_for_event {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/events/{id}/profile: Get Profile for Event.
 struct get_profile_for_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_for_event";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::get;
@@ -261,10 +281,13 @@ struct get_profile_for_event {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, detail_events::fields_18, detail_events::additional_fields_20, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/events/{id}/relationships/profile: Get Profile ID for Event.
 struct get_profile_id_for_event {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_id_for_event";
     static constexpr std::string_view tag = "Events";
     static constexpr http_method method = http_method::get;
@@ -281,14 +304,15 @@ struct get_profile_id_for_event {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_event_bulk_create_job = bulk_create_events;
-using get_event_metric = get_metric_for_event;
-using get_event_relationships_metric = get_metric_id_for_event;
-using get_event_profile = get_profile_for_event;
-using get_event_relationships_profile = get_profile_id_for_event;
+using create_event_bulk_create_job = bulk_create_events; ///< the spec's alias of bulk_create_events
+using get_event_metric = get_metric_for_event; ///< the spec's alias of get_metric_for_event
+using get_event_relationships_metric = get_metric_id_for_event; ///< the spec's alias of get_metric_id_for_event
+using get_event_profile = get_profile_for_event; ///< the spec's alias of get_profile_for_event
+using get_event_relationships_profile = get_profile_id_for_event; ///< the spec's alias of get_profile_id_for_event
 
 } // namespace klaviyo::api
 // clang-format on

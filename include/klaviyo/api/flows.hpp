@@ -1000,6 +1000,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/flows: Get Flows.
 struct get_flows {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flows";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1016,10 +1018,13 @@ struct get_flows {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_3, {}, detail_flows::include_11, detail_flows::sort_12, detail_flows::filter_8, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/flows: Create Flow.
 struct create_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::post;
@@ -1036,10 +1041,13 @@ struct create_flow {
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_18, detail_flows::fields_14, detail_flows::additional_fields_16, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flows/{id}: Get Flow.
 struct get_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1056,10 +1064,13 @@ struct get_flow {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_19, detail_flows::additional_fields_16, detail_flows::include_11, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/flows/{id}: Update Flow Status.
 struct update_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::patch;
@@ -1076,10 +1087,13 @@ struct update_flow {
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 964};
     using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_10, detail_flows::fields_20, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/flows/{id}: Delete Flow.
 struct delete_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::del;
@@ -1096,10 +1110,13 @@ struct delete_flow {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_21, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-actions/{id}: Get Flow Action.
 struct get_flow_action {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow_action";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1116,10 +1133,13 @@ struct get_flow_action {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_23, {}, detail_flows::include_24, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/flow-actions/{id}: Update Flow Action.
 struct update_flow_action {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_flow_action";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::patch;
@@ -1136,10 +1156,13 @@ struct update_flow_action {
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 969};
     using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_10, detail_flows::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/flow-actions/{id}: Delete Flow Action.
 struct delete_flow_action {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_flow_action";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::del;
@@ -1156,10 +1179,13 @@ struct delete_flow_action {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_21, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-messages/{id}: Get Flow Message.
 struct get_flow_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow_message";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1176,10 +1202,13 @@ struct get_flow_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_message>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_27, {}, detail_flows::include_28, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flows/{id}/flow-actions: Get Actions for Flow.
 struct get_actions_for_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_actions_for_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1196,10 +1225,13 @@ struct get_actions_for_flow {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_25, {}, {}, detail_flows::sort_31, detail_flows::filter_30, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flows/{id}/relationships/flow-actions: Get Action IDs for Flow.
 struct get_action_ids_for_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_action_ids_for_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1216,10 +1248,13 @@ struct get_action_ids_for_flow {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, detail_flows::sort_31, detail_flows::filter_30, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flows/{id}/tags: Get Tags for Flow.
 struct get_tags_for_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tags_for_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1236,10 +1271,13 @@ struct get_tags_for_flow {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_flows::scopes_33, detail_flows::success_10, detail_flows::fields_32, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flows/{id}/relationships/tags: Get Tag IDs for Flow.
 struct get_tag_ids_for_flow {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_ids_for_flow";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1256,10 +1294,13 @@ struct get_tag_ids_for_flow {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_flows::scopes_33, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-actions/{id}/flow: Get Flow for Flow Action.
 struct get_flow_for_flow_action {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow_for_flow_action";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1276,10 +1317,13 @@ struct get_flow_for_flow_action {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_20, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-actions/{id}/relationships/flow: Get Flow ID for Flow Action.
 struct get_flow_id_for_flow_action {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow_id_for_flow_action";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1296,10 +1340,13 @@ struct get_flow_id_for_flow_action {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-actions/{id}/flow-messages: Get Messages For Flow Action.
 struct get_flow_action_messages {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow_action_messages";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1316,10 +1363,13 @@ struct get_flow_action_messages {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_message>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_34, {}, {}, detail_flows::sort_36, detail_flows::filter_35, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-actions/{id}/relationships/flow-messages: Get Message IDs for Flow Action.
 struct get_message_ids_for_flow_action {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_message_ids_for_flow_action";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1336,10 +1386,13 @@ struct get_message_ids_for_flow_action {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_message>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, detail_flows::sort_36, detail_flows::filter_37, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-messages/{id}/flow-action: Get Action for Flow Message.
 struct get_action_for_flow_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_action_for_flow_message";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1356,10 +1409,13 @@ struct get_action_for_flow_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-messages/{id}/relationships/flow-action: Get Action ID for Flow Message.
 struct get_action_id_for_flow_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_action_id_for_flow_message";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1376,10 +1432,13 @@ struct get_action_id_for_flow_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_action>;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-messages/{id}/template: Get Template for Flow Message.
 struct get_template_for_flow_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_template_for_flow_message";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1396,10 +1455,13 @@ struct get_template_for_flow_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_flows::scopes_39, detail_flows::success_10, detail_flows::fields_38, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/flow-messages/{id}/relationships/template: Get Template ID for Flow Message.
 struct get_template_id_for_flow_message {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_template_id_for_flow_message";
     static constexpr std::string_view tag = "Flows";
     static constexpr http_method method = http_method::get;
@@ -1416,23 +1478,24 @@ struct get_template_id_for_flow_message {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_flows::scopes_39, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_flow_flow_actions = get_actions_for_flow;
-using get_flow_actions = get_actions_for_flow;
-using get_flow_relationships_flow_actions = get_action_ids_for_flow;
-using get_flow_relationships_actions = get_action_ids_for_flow;
-using get_flow_tags = get_tags_for_flow;
-using get_flow_relationships_tags = get_tag_ids_for_flow;
-using get_flow_action_flow = get_flow_for_flow_action;
-using get_flow_action_relationships_flow = get_flow_id_for_flow_action;
-using get_messages_for_flow_action = get_flow_action_messages;
-using get_flow_action_relationships_messages = get_message_ids_for_flow_action;
-using get_flow_message_action = get_action_for_flow_message;
-using get_flow_message_relationships_action = get_action_id_for_flow_message;
-using get_flow_message_template = get_template_for_flow_message;
-using get_flow_message_relationships_template = get_template_id_for_flow_message;
+using get_flow_flow_actions = get_actions_for_flow; ///< the spec's alias of get_actions_for_flow
+using get_flow_actions = get_actions_for_flow; ///< the spec's alias of get_actions_for_flow
+using get_flow_relationships_flow_actions = get_action_ids_for_flow; ///< the spec's alias of get_action_ids_for_flow
+using get_flow_relationships_actions = get_action_ids_for_flow; ///< the spec's alias of get_action_ids_for_flow
+using get_flow_tags = get_tags_for_flow; ///< the spec's alias of get_tags_for_flow
+using get_flow_relationships_tags = get_tag_ids_for_flow; ///< the spec's alias of get_tag_ids_for_flow
+using get_flow_action_flow = get_flow_for_flow_action; ///< the spec's alias of get_flow_for_flow_action
+using get_flow_action_relationships_flow = get_flow_id_for_flow_action; ///< the spec's alias of get_flow_id_for_flow_action
+using get_messages_for_flow_action = get_flow_action_messages; ///< the spec's alias of get_flow_action_messages
+using get_flow_action_relationships_messages = get_message_ids_for_flow_action; ///< the spec's alias of get_message_ids_for_flow_action
+using get_flow_message_action = get_action_for_flow_message; ///< the spec's alias of get_action_for_flow_message
+using get_flow_message_relationships_action = get_action_id_for_flow_message; ///< the spec's alias of get_action_id_for_flow_message
+using get_flow_message_template = get_template_for_flow_message; ///< the spec's alias of get_template_for_flow_message
+using get_flow_message_relationships_template = get_template_id_for_flow_message; ///< the spec's alias of get_template_id_for_flow_message
 
 } // namespace klaviyo::api
 // clang-format on

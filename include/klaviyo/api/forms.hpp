@@ -841,6 +841,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/forms: Get Forms.
 struct get_forms {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_forms";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -857,10 +859,13 @@ struct get_forms {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_1, {}, {}, detail_forms::sort_9, detail_forms::filter_6, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/forms: Create Form.
 struct create_form {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_form";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::post;
@@ -877,10 +882,13 @@ struct create_form {
     static constexpr schema::ref request_schema{&detail_forms::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_12, detail_forms::success_13, detail_forms::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/forms/{id}: Get Form.
 struct get_form {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_form";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -897,10 +905,13 @@ struct get_form {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/forms/{id}: Delete Form.
 struct delete_form {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_form";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::del;
@@ -917,10 +928,13 @@ struct delete_form {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_forms::scopes_12, detail_forms::success_14, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/form-versions/{id}: Get Form Version.
 struct get_form_version {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_form_version";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -937,10 +951,13 @@ struct get_form_version {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form_version>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_16, {}, detail_forms::include_17, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/forms/{id}/form-versions: Get Versions for Form.
 struct get_versions_for_form {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_versions_for_form";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -957,10 +974,13 @@ struct get_versions_for_form {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::form_version>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_18, {}, {}, detail_forms::sort_9, detail_forms::filter_19, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/forms/{id}/relationships/form-versions: Get Version IDs for Form.
 struct get_version_ids_for_form {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_version_ids_for_form";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -977,10 +997,13 @@ struct get_version_ids_for_form {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::form_version>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, {}, {}, {}, detail_forms::sort_9, detail_forms::filter_19, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/form-versions/{id}/form: Get Form for Form Version.
 struct get_form_for_form_version {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_form_for_form_version";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -997,10 +1020,13 @@ struct get_form_for_form_version {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/form-versions/{id}/relationships/form: Get Form ID for Form Version.
 struct get_form_id_for_form_version {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_form_id_for_form_version";
     static constexpr std::string_view tag = "Forms";
     static constexpr http_method method = http_method::get;
@@ -1017,15 +1043,16 @@ struct get_form_id_for_form_version {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form>;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_form_form_versions = get_versions_for_form;
-using get_form_versions = get_versions_for_form;
-using get_form_relationships_form_versions = get_version_ids_for_form;
-using get_form_relationships_versions = get_version_ids_for_form;
-using get_form_version_form = get_form_for_form_version;
-using get_form_version_relationships_form = get_form_id_for_form_version;
+using get_form_form_versions = get_versions_for_form; ///< the spec's alias of get_versions_for_form
+using get_form_versions = get_versions_for_form; ///< the spec's alias of get_versions_for_form
+using get_form_relationships_form_versions = get_version_ids_for_form; ///< the spec's alias of get_version_ids_for_form
+using get_form_relationships_versions = get_version_ids_for_form; ///< the spec's alias of get_version_ids_for_form
+using get_form_version_form = get_form_for_form_version; ///< the spec's alias of get_form_for_form_version
+using get_form_version_relationships_form = get_form_id_for_form_version; ///< the spec's alias of get_form_id_for_form_version
 
 } // namespace klaviyo::api
 // clang-format on

@@ -49,6 +49,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/images: Get Images.
 struct get_images {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_images";
     static constexpr std::string_view tag = "Images";
     static constexpr http_method method = http_method::get;
@@ -65,10 +67,13 @@ struct get_images {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, detail_images::sort_8, detail_images::filter_5, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/images: Upload Image From URL.
 struct upload_image_from_url {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "upload_image_from_url";
     static constexpr std::string_view tag = "Images";
     static constexpr http_method method = http_method::post;
@@ -85,10 +90,13 @@ struct upload_image_from_url {
     static constexpr schema::ref request_schema{&detail_images::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/images/{id}: Get Image.
 struct get_image {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_image";
     static constexpr std::string_view tag = "Images";
     static constexpr http_method method = http_method::get;
@@ -105,10 +113,13 @@ struct get_image {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/images/{id}: Update Image.
 struct update_image {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_image";
     static constexpr std::string_view tag = "Images";
     static constexpr http_method method = http_method::patch;
@@ -125,10 +136,13 @@ struct update_image {
     static constexpr schema::ref request_schema{&detail_images::schema_table, 7};
     using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/image-upload: Upload Image From File.
 struct upload_image_from_file {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "upload_image_from_file";
     static constexpr std::string_view tag = "Images";
     static constexpr http_method method = http_method::post;
@@ -145,11 +159,12 @@ struct upload_image_from_file {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_image = upload_image_from_url;
-using create_image_upload = upload_image_from_file;
+using create_image = upload_image_from_url; ///< the spec's alias of upload_image_from_url
+using create_image_upload = upload_image_from_file; ///< the spec's alias of upload_image_from_file
 
 } // namespace klaviyo::api
 // clang-format on

@@ -79,6 +79,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/lists: Get Lists.
 struct get_lists {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_lists";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -95,10 +97,13 @@ struct get_lists {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_3, {}, detail_lists::include_9, detail_lists::sort_10, detail_lists::filter_6, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/lists: Create List.
 struct create_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::post;
@@ -115,10 +120,13 @@ struct create_list {
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_13, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}: Get List.
 struct get_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -135,10 +143,13 @@ struct get_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_15, detail_lists::additional_fields_17, detail_lists::include_9, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/lists/{id}: Update List.
 struct update_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::patch;
@@ -155,10 +166,13 @@ struct update_list {
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 6};
     using result = ::klaviyo::api::single<attributes::list>;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_8, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/lists/{id}: Delete List.
 struct delete_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::del;
@@ -175,10 +189,13 @@ struct delete_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}/tags: Get Tags for List.
 struct get_tags_for_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tags_for_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -195,10 +212,13 @@ struct get_tags_for_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, detail_lists::fields_19, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}/relationships/tags: Get Tag IDs for List.
 struct get_tag_ids_for_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_ids_for_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -215,10 +235,13 @@ struct get_tag_ids_for_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}/profiles: Get Profiles for List.
 struct get_profiles_for_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profiles_for_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -235,10 +258,13 @@ struct get_profiles_for_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, detail_lists::fields_22, detail_lists::additional_fields_24, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}/relationships/profiles: Get Profile IDs for List.
 struct get_profile_ids_for_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_ids_for_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -255,10 +281,13 @@ struct get_profile_ids_for_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, {}, {}, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/lists/{id}/relationships/profiles: Add Profiles to List.
 struct add_profiles_to_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "add_profiles_to_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::post;
@@ -275,10 +304,13 @@ struct add_profiles_to_list {
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 12};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/lists/{id}/relationships/profiles: Remove Profiles from List.
 struct remove_profiles_from_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_profiles_from_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::del;
@@ -295,10 +327,13 @@ struct remove_profiles_from_list {
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 17};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}/flow-triggers: Get Flows Triggered by List.
 struct get_flows_triggered_by_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flows_triggered_by_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -315,10 +350,13 @@ struct get_flows_triggered_by_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, detail_lists::fields_31, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/lists/{id}/relationships/flow-triggers: Get IDs for Flows Triggered by List.
 struct get_ids_for_flows_triggered_by_list {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_ids_for_flows_triggered_by_list";
     static constexpr std::string_view tag = "Lists";
     static constexpr http_method method = http_method::get;
@@ -335,22 +373,23 @@ struct get_ids_for_flows_triggered_by_list {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_list_tags = get_tags_for_list;
-using get_list_relationships_tags = get_tag_ids_for_list;
-using get_list_profiles = get_profiles_for_list;
-using get_list_relationships_profiles = get_profile_ids_for_list;
-using create_list_relationships = add_profiles_to_list;
-using create_list_relationships_profile = add_profiles_to_list;
-using create_list_relationships_profiles = add_profiles_to_list;
-using delete_list_relationships = remove_profiles_from_list;
-using delete_list_relationships_profiles = remove_profiles_from_list;
-using get_flow_triggers_for_list = get_flows_triggered_by_list;
-using get_list_flow_triggers = get_flows_triggered_by_list;
-using get_flow_trigger_ids_for_list = get_ids_for_flows_triggered_by_list;
-using get_list_relationships_flow_triggers = get_ids_for_flows_triggered_by_list;
+using get_list_tags = get_tags_for_list; ///< the spec's alias of get_tags_for_list
+using get_list_relationships_tags = get_tag_ids_for_list; ///< the spec's alias of get_tag_ids_for_list
+using get_list_profiles = get_profiles_for_list; ///< the spec's alias of get_profiles_for_list
+using get_list_relationships_profiles = get_profile_ids_for_list; ///< the spec's alias of get_profile_ids_for_list
+using create_list_relationships = add_profiles_to_list; ///< the spec's alias of add_profiles_to_list
+using create_list_relationships_profile = add_profiles_to_list; ///< the spec's alias of add_profiles_to_list
+using create_list_relationships_profiles = add_profiles_to_list; ///< the spec's alias of add_profiles_to_list
+using delete_list_relationships = remove_profiles_from_list; ///< the spec's alias of remove_profiles_from_list
+using delete_list_relationships_profiles = remove_profiles_from_list; ///< the spec's alias of remove_profiles_from_list
+using get_flow_triggers_for_list = get_flows_triggered_by_list; ///< the spec's alias of get_flows_triggered_by_list
+using get_list_flow_triggers = get_flows_triggered_by_list; ///< the spec's alias of get_flows_triggered_by_list
+using get_flow_trigger_ids_for_list = get_ids_for_flows_triggered_by_list; ///< the spec's alias of get_ids_for_flows_triggered_by_list
+using get_list_relationships_flow_triggers = get_ids_for_flows_triggered_by_list; ///< the spec's alias of get_ids_for_flows_triggered_by_list
 
 } // namespace klaviyo::api
 // clang-format on

@@ -152,6 +152,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/metrics: Get Metrics.
 struct get_metrics {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metrics";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -168,10 +170,13 @@ struct get_metrics {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, detail_metrics::filter_4, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metrics/{id}: Get Metric.
 struct get_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -188,10 +193,13 @@ struct get_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metric-properties/{id}: Get Metric Property.
 struct get_metric_property {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_property";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -208,10 +216,13 @@ struct get_metric_property {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric_property>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_9, detail_metrics::additional_fields_11, detail_metrics::include_12, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/custom-metrics: Get Custom Metrics.
 struct get_custom_metrics {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_custom_metrics";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -228,10 +239,13 @@ struct get_custom_metrics {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/custom-metrics: Create Custom Metric.
 struct create_custom_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_custom_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::post;
@@ -248,10 +262,13 @@ struct create_custom_metric {
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_18, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/custom-metrics/{id}: Get Custom Metric.
 struct get_custom_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_custom_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -268,10 +285,13 @@ struct get_custom_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/custom-metrics/{id}: Update Custom Metric.
 struct update_custom_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_custom_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::patch;
@@ -288,10 +308,13 @@ struct update_custom_metric {
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 51};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/custom-metrics/{id}: Delete Custom Metric.
 struct delete_custom_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_custom_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::del;
@@ -308,10 +331,13 @@ struct delete_custom_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_19, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/mapped-metrics: Get Mapped Metrics.
 struct get_mapped_metrics {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_mapped_metrics";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -328,10 +354,13 @@ struct get_mapped_metrics {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::mapped_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/mapped-metrics/{id}: Get Mapped Metric.
 struct get_mapped_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_mapped_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -348,10 +377,13 @@ struct get_mapped_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::mapped_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/mapped-metrics/{id}: Update Mapped Metric.
 struct update_mapped_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_mapped_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::patch;
@@ -368,10 +400,13 @@ struct update_mapped_metric {
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 57};
     using result = ::klaviyo::api::single<attributes::mapped_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/metric-aggregates: Query Metric Aggregates.
 struct query_metric_aggregates {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_metric_aggregates";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::post;
@@ -388,10 +423,13 @@ struct query_metric_aggregates {
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 69};
     using result = ::klaviyo::api::single<attributes::metric_aggregate>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_25, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metrics/{id}/flow-triggers: Get Flows Triggered by Metric.
 struct get_flows_triggered_by_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flows_triggered_by_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -408,10 +446,13 @@ struct get_flows_triggered_by_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, detail_metrics::fields_26, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metrics/{id}/relationships/flow-triggers: Get IDs for Flows Triggered by Metric.
 struct get_ids_for_flows_triggered_by_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_ids_for_flows_triggered_by_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -428,10 +469,13 @@ struct get_ids_for_flows_triggered_by_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metrics/{id}/metric-properties: Get Properties for Metric.
 struct get_properties_for_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_properties_for_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -448,10 +492,13 @@ struct get_properties_for_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric_property>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_28, detail_metrics::additional_fields_11, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metrics/{id}/relationships/metric-properties: Get Property IDs for Metric.
 struct get_property_ids_for_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_property_ids_for_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -468,10 +515,13 @@ struct get_property_ids_for_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric_property>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metric-properties/{id}/metric: Get Metric for Metric Property.
 struct get_metric_for_metric_property {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_for_metric_property";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -488,10 +538,13 @@ struct get_metric_for_metric_property {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/metric-properties/{id}/relationships/metric: Get Metric ID for Metric Property.
 struct get_metric_id_for_metric_property {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_id_for_metric_property";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -508,10 +561,13 @@ struct get_metric_id_for_metric_property {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/custom-metrics/{id}/metrics: Get Metrics for Custom Metric.
 struct get_metrics_for_custom_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metrics_for_custom_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -528,10 +584,13 @@ struct get_metrics_for_custom_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/custom-metrics/{id}/relationships/metrics: Get Metric IDs for Custom Metric.
 struct get_metric_ids_for_custom_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_ids_for_custom_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -548,10 +607,13 @@ struct get_metric_ids_for_custom_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/mapped-metrics/{id}/metric: Get Metric for Mapped Metric.
 struct get_metric_for_mapped_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_for_mapped_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -568,10 +630,13 @@ struct get_metric_for_mapped_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/mapped-metrics/{id}/relationships/metric: Get Metric ID for Mapped Metric.
 struct get_metric_id_for_mapped_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_metric_id_for_mapped_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -588,10 +653,13 @@ struct get_metric_id_for_mapped_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/mapped-metrics/{id}/custom-metric: Get Custom Metric for Mapped Metric.
 struct get_custom_metric_for_mapped_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_custom_metric_for_mapped_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -608,10 +676,13 @@ struct get_custom_metric_for_mapped_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/mapped-metrics/{id}/relationships/custom-metric: Get Custom Metric ID for Mapped Metric.
 struct get_custom_metric_id_for_mapped_metric {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_custom_metric_id_for_mapped_metric";
     static constexpr std::string_view tag = "Metrics";
     static constexpr http_method method = http_method::get;
@@ -628,26 +699,27 @@ struct get_custom_metric_id_for_mapped_metric {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_metric_aggregate = query_metric_aggregates;
-using get_flow_triggers_for_metric = get_flows_triggered_by_metric;
-using get_metric_flow_triggers = get_flows_triggered_by_metric;
-using get_flow_trigger_ids_for_metric = get_ids_for_flows_triggered_by_metric;
-using get_metric_relationships_flow_triggers = get_ids_for_flows_triggered_by_metric;
-using get_metric_metric_properties = get_properties_for_metric;
-using get_metric_properties = get_properties_for_metric;
-using get_metric_relationships_metric_properties = get_property_ids_for_metric;
-using get_metric_relationships_properties = get_property_ids_for_metric;
-using get_metric_property_metric = get_metric_for_metric_property;
-using get_metric_property_relationships_metric = get_metric_id_for_metric_property;
-using get_custom_metric_metrics = get_metrics_for_custom_metric;
-using get_custom_metric_relationships_metrics = get_metric_ids_for_custom_metric;
-using get_mapped_metric_metric = get_metric_for_mapped_metric;
-using get_mapped_metric_relationships_metric = get_metric_id_for_mapped_metric;
-using get_mapped_metric_custom_metric = get_custom_metric_for_mapped_metric;
-using get_mapped_metric_relationships_custom_metric = get_custom_metric_id_for_mapped_metric;
+using create_metric_aggregate = query_metric_aggregates; ///< the spec's alias of query_metric_aggregates
+using get_flow_triggers_for_metric = get_flows_triggered_by_metric; ///< the spec's alias of get_flows_triggered_by_metric
+using get_metric_flow_triggers = get_flows_triggered_by_metric; ///< the spec's alias of get_flows_triggered_by_metric
+using get_flow_trigger_ids_for_metric = get_ids_for_flows_triggered_by_metric; ///< the spec's alias of get_ids_for_flows_triggered_by_metric
+using get_metric_relationships_flow_triggers = get_ids_for_flows_triggered_by_metric; ///< the spec's alias of get_ids_for_flows_triggered_by_metric
+using get_metric_metric_properties = get_properties_for_metric; ///< the spec's alias of get_properties_for_metric
+using get_metric_properties = get_properties_for_metric; ///< the spec's alias of get_properties_for_metric
+using get_metric_relationships_metric_properties = get_property_ids_for_metric; ///< the spec's alias of get_property_ids_for_metric
+using get_metric_relationships_properties = get_property_ids_for_metric; ///< the spec's alias of get_property_ids_for_metric
+using get_metric_property_metric = get_metric_for_metric_property; ///< the spec's alias of get_metric_for_metric_property
+using get_metric_property_relationships_metric = get_metric_id_for_metric_property; ///< the spec's alias of get_metric_id_for_metric_property
+using get_custom_metric_metrics = get_metrics_for_custom_metric; ///< the spec's alias of get_metrics_for_custom_metric
+using get_custom_metric_relationships_metrics = get_metric_ids_for_custom_metric; ///< the spec's alias of get_metric_ids_for_custom_metric
+using get_mapped_metric_metric = get_metric_for_mapped_metric; ///< the spec's alias of get_metric_for_mapped_metric
+using get_mapped_metric_relationships_metric = get_metric_id_for_mapped_metric; ///< the spec's alias of get_metric_id_for_mapped_metric
+using get_mapped_metric_custom_metric = get_custom_metric_for_mapped_metric; ///< the spec's alias of get_custom_metric_for_mapped_metric
+using get_mapped_metric_relationships_custom_metric = get_custom_metric_id_for_mapped_metric; ///< the spec's alias of get_custom_metric_id_for_mapped_metric
 
 } // namespace klaviyo::api
 // clang-format on

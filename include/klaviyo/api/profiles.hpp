@@ -295,6 +295,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/profiles: Get Profiles.
 struct get_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -311,10 +313,13 @@ struct get_profiles {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_3, detail_profiles::additional_fields_5, detail_profiles::include_13, detail_profiles::sort_14, detail_profiles::filter_10, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profiles: Create Profile.
 struct create_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -331,10 +336,13 @@ struct create_profile {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}: Get Profile.
 struct get_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -351,10 +359,13 @@ struct get_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_20, detail_profiles::additional_fields_5, detail_profiles::include_21, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/profiles/{id}: Update Profile.
 struct update_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::patch;
@@ -371,10 +382,13 @@ struct update_profile {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 25};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs: Get Bulk Import Profiles Jobs.
 struct get_bulk_import_profiles_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_import_profiles_jobs";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -391,10 +405,13 @@ struct get_bulk_import_profiles_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_bulk_import_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_23, {}, {}, detail_profiles::sort_26, detail_profiles::filter_24, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-bulk-import-jobs: Bulk Import Profiles.
 struct bulk_import_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_import_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -411,10 +428,13 @@ struct bulk_import_profiles {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 51};
     using result = ::klaviyo::api::single<attributes::profile_bulk_import_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_27, detail_profiles::success_28, detail_profiles::fields_23, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs/{job_id}: Get Bulk Import Profiles Job.
 struct get_bulk_import_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_import_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -431,10 +451,13 @@ struct get_bulk_import_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile_bulk_import_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_29, {}, detail_profiles::include_30, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-suppression-bulk-create-jobs: Get Bulk Suppress Profiles Jobs.
 struct get_bulk_suppress_profiles_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_suppress_profiles_jobs";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -451,10 +474,13 @@ struct get_bulk_suppress_profiles_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_suppression_bulk_create_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-suppression-bulk-create-jobs: Bulk Suppress Profiles.
 struct bulk_suppress_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_suppress_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -471,10 +497,13 @@ struct bulk_suppress_profiles {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 79};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_create_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_36, detail_profiles::success_28, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-suppression-bulk-create-jobs/{job_id}: Get Bulk Suppress Profiles Job.
 struct get_bulk_suppress_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_suppress_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -491,10 +520,13 @@ struct get_bulk_suppress_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_create_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-suppression-bulk-delete-jobs: Get Bulk Unsuppress Profiles Jobs.
 struct get_bulk_unsuppress_profiles_jobs {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_unsuppress_profiles_jobs";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -511,10 +543,13 @@ struct get_bulk_unsuppress_profiles_jobs {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_suppression_bulk_delete_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-suppression-bulk-delete-jobs: Bulk Unsuppress Profiles.
 struct bulk_unsuppress_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_unsuppress_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -531,10 +566,13 @@ struct bulk_unsuppress_profiles {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 96};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_delete_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_38, detail_profiles::success_28, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-suppression-bulk-delete-jobs/{job_id}: Get Bulk Unsuppress Profiles Job.
 struct get_bulk_unsuppress_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_bulk_unsuppress_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -551,10 +589,13 @@ struct get_bulk_unsuppress_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_delete_job>;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/push-tokens: Get Push Tokens.
 struct get_push_tokens {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_push_tokens";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -571,10 +612,13 @@ struct get_push_tokens {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, detail_profiles::filter_41, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/push-tokens: Create or Update Push Token.
 struct create_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_push_token";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -591,10 +635,13 @@ struct create_push_token {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 112};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_44, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/push-tokens/{id}: Get Push Token.
 struct get_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_push_token";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -611,10 +658,13 @@ struct get_push_token {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/push-tokens/{id}: Delete Push Token.
 struct delete_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_push_token";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::del;
@@ -631,10 +681,13 @@ struct delete_push_token {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_45, detail_profiles::success_46, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-import: Create or Update Profile.
 struct create_or_update_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_or_update_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -651,10 +704,13 @@ struct create_or_update_profile {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 151};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_47, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-merge: Merge Profiles.
 struct merge_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "merge_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -671,10 +727,13 @@ struct merge_profiles {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 152};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_49, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-subscription-bulk-create-jobs: Bulk Subscribe Profiles.
 struct bulk_subscribe_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_subscribe_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -691,10 +750,13 @@ struct bulk_subscribe_profiles {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 161};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/profile-subscription-bulk-delete-jobs: Bulk Unsubscribe Profiles.
 struct bulk_unsubscribe_profiles {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "bulk_unsubscribe_profiles";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::post;
@@ -711,10 +773,13 @@ struct bulk_unsubscribe_profiles {
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 215};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/push-tokens: Get Push Tokens for Profile.
 struct get_push_tokens_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_push_tokens_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -731,10 +796,13 @@ struct get_push_tokens_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_51, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/relationships/push-tokens: Get Push Token IDs for Profile.
 struct get_push_token_ids_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_push_token_ids_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -751,10 +819,13 @@ struct get_push_token_ids_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::push_token>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/lists: Get Lists for Profile.
 struct get_lists_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_lists_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -771,10 +842,13 @@ struct get_lists_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/relationships/lists: Get List IDs for Profile.
 struct get_list_ids_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_list_ids_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -791,10 +865,13 @@ struct get_list_ids_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/segments: Get Segments for Profile.
 struct get_segments_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_segments_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -811,10 +888,13 @@ struct get_segments_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, detail_profiles::fields_53, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/relationships/segments: Get Segment IDs for Profile.
 struct get_segment_ids_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_segment_ids_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -831,10 +911,13 @@ struct get_segment_ids_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/conversation: Get Conversation for Profile.
 struct get_conversation_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_conversation_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -851,10 +934,13 @@ struct get_conversation_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/relationships/conversation: Get Conversation ID for Profile.
 struct get_conversation_id_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_conversation_id_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -871,10 +957,13 @@ struct get_conversation_id_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/conversations: Get Conversations for Profile.
 struct get_conversations_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_conversations_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -891,10 +980,13 @@ struct get_conversations_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profiles/{id}/relationships/conversations: Get Conversation IDs for Profile.
 struct get_conversation_ids_for_profile {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_conversation_ids_for_profile";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -911,10 +1003,13 @@ struct get_conversation_ids_for_profile {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::conversation>;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs/{id}/lists: Get List for Bulk Import Profiles Job.
 struct get_list_for_bulk_import_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_list_for_bulk_import_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -931,10 +1026,13 @@ struct get_list_for_bulk_import_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs/{id}/relationships/lists: Get List IDs for Bulk Import Profiles Job.
 struct get_list_ids_for_bulk_import_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_list_ids_for_bulk_import_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -951,10 +1049,13 @@ struct get_list_ids_for_bulk_import_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs/{id}/profiles: Get Profiles for Bulk Import Profiles Job.
 struct get_profiles_for_bulk_import_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profiles_for_bulk_import_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -971,10 +1072,13 @@ struct get_profiles_for_bulk_import_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs/{id}/relationships/profiles: Get Profile IDs for Bulk Import Profiles Job.
 struct get_profile_ids_for_bulk_import_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_ids_for_bulk_import_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -991,10 +1095,13 @@ struct get_profile_ids_for_bulk_import_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/profile-bulk-import-jobs/{id}/import-errors: Get Errors for Bulk Import Profiles Job.
 struct get_errors_for_bulk_import_profiles_job {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_errors_for_bulk_import_profiles_job";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -1011,10 +1118,13 @@ struct get_errors_for_bulk_import_profiles_job {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::import_error>;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_59, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/push-tokens/{id}/profile: Get Profile for Push Token.
 struct get_profile_for_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_for_push_token";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -1031,10 +1141,13 @@ struct get_profile_for_push_token {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/push-tokens/{id}/relationships/profile: Get Profile ID for Push Token.
 struct get_profile_id_for_push_token {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_id_for_push_token";
     static constexpr std::string_view tag = "Profiles";
     static constexpr http_method method = http_method::get;
@@ -1051,56 +1164,57 @@ struct get_profile_id_for_push_token {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_bulk_profile_import_jobs = get_bulk_import_profiles_jobs;
-using get_profile_bulk_import_jobs = get_bulk_import_profiles_jobs;
-using spawn_bulk_profile_import_job = bulk_import_profiles;
-using create_profile_bulk_import_job = bulk_import_profiles;
-using get_bulk_profile_import_job = get_bulk_import_profiles_job;
-using get_profile_bulk_import_job = get_bulk_import_profiles_job;
-using get_profile_suppression_bulk_create_jobs = get_bulk_suppress_profiles_jobs;
-using suppress_profiles = bulk_suppress_profiles;
-using create_profile_suppression_bulk_create_job = bulk_suppress_profiles;
-using get_profile_suppression_bulk_create_job = get_bulk_suppress_profiles_job;
-using get_profile_suppression_bulk_delete_jobs = get_bulk_unsuppress_profiles_jobs;
-using unsuppress_profiles = bulk_unsuppress_profiles;
-using create_profile_suppression_bulk_delete_job = bulk_unsuppress_profiles;
-using get_profile_suppression_bulk_delete_job = get_bulk_unsuppress_profiles_job;
-using create_profile_import = create_or_update_profile;
-using create_profile_merge = merge_profiles;
-using subscribe_profiles = bulk_subscribe_profiles;
-using create_profile_subscription_bulk_create_job = bulk_subscribe_profiles;
-using unsubscribe_profiles = bulk_unsubscribe_profiles;
-using create_profile_subscription_bulk_delete_job = bulk_unsubscribe_profiles;
-using get_profile_push_tokens = get_push_tokens_for_profile;
-using get_profile_relationships_push_tokens = get_push_token_ids_for_profile;
-using get_profile_lists = get_lists_for_profile;
-using get_profile_relationships_lists = get_list_ids_for_profile;
-using get_profile_segments = get_segments_for_profile;
-using get_profile_relationships_segments = get_segment_ids_for_profile;
-using get_profile_conversation = get_conversation_for_profile;
-using get_profile_relationships_conversation = get_conversation_id_for_profile;
-using get_profile_conversations = get_conversations_for_profile;
-using get_profile_relationships_conversations = get_conversation_ids_for_profile;
-using get_bulk_profile_import_job_lists = get_list_for_bulk_import_profiles_job;
-using get_lists_for_profile_bulk_import_job = get_list_for_bulk_import_profiles_job;
-using get_profile_bulk_import_job_lists = get_list_for_bulk_import_profiles_job;
-using get_bulk_profile_import_job_relationships_lists = get_list_ids_for_bulk_import_profiles_job;
-using get_list_ids_for_profile_bulk_import_job = get_list_ids_for_bulk_import_profiles_job;
-using get_profile_bulk_import_job_relationships_lists = get_list_ids_for_bulk_import_profiles_job;
-using get_bulk_profile_import_job_profiles = get_profiles_for_bulk_import_profiles_job;
-using get_profile_bulk_import_job_profiles = get_profiles_for_bulk_import_profiles_job;
-using get_profiles_for_profile_bulk_import_job = get_profiles_for_bulk_import_profiles_job;
-using get_bulk_profile_import_job_relationships_profiles = get_profile_ids_for_bulk_import_profiles_job;
-using get_profile_bulk_import_job_relationships_profiles = get_profile_ids_for_bulk_import_profiles_job;
-using get_profile_ids_for_profile_bulk_import_job = get_profile_ids_for_bulk_import_profiles_job;
-using get_bulk_profile_import_job_import_errors = get_errors_for_bulk_import_profiles_job;
-using get_import_errors_for_profile_bulk_import_job = get_errors_for_bulk_import_profiles_job;
-using get_profile_bulk_import_job_import_errors = get_errors_for_bulk_import_profiles_job;
-using get_push_token_profile = get_profile_for_push_token;
-using get_push_token_relationships_profile = get_profile_id_for_push_token;
+using get_bulk_profile_import_jobs = get_bulk_import_profiles_jobs; ///< the spec's alias of get_bulk_import_profiles_jobs
+using get_profile_bulk_import_jobs = get_bulk_import_profiles_jobs; ///< the spec's alias of get_bulk_import_profiles_jobs
+using spawn_bulk_profile_import_job = bulk_import_profiles; ///< the spec's alias of bulk_import_profiles
+using create_profile_bulk_import_job = bulk_import_profiles; ///< the spec's alias of bulk_import_profiles
+using get_bulk_profile_import_job = get_bulk_import_profiles_job; ///< the spec's alias of get_bulk_import_profiles_job
+using get_profile_bulk_import_job = get_bulk_import_profiles_job; ///< the spec's alias of get_bulk_import_profiles_job
+using get_profile_suppression_bulk_create_jobs = get_bulk_suppress_profiles_jobs; ///< the spec's alias of get_bulk_suppress_profiles_jobs
+using suppress_profiles = bulk_suppress_profiles; ///< the spec's alias of bulk_suppress_profiles
+using create_profile_suppression_bulk_create_job = bulk_suppress_profiles; ///< the spec's alias of bulk_suppress_profiles
+using get_profile_suppression_bulk_create_job = get_bulk_suppress_profiles_job; ///< the spec's alias of get_bulk_suppress_profiles_job
+using get_profile_suppression_bulk_delete_jobs = get_bulk_unsuppress_profiles_jobs; ///< the spec's alias of get_bulk_unsuppress_profiles_jobs
+using unsuppress_profiles = bulk_unsuppress_profiles; ///< the spec's alias of bulk_unsuppress_profiles
+using create_profile_suppression_bulk_delete_job = bulk_unsuppress_profiles; ///< the spec's alias of bulk_unsuppress_profiles
+using get_profile_suppression_bulk_delete_job = get_bulk_unsuppress_profiles_job; ///< the spec's alias of get_bulk_unsuppress_profiles_job
+using create_profile_import = create_or_update_profile; ///< the spec's alias of create_or_update_profile
+using create_profile_merge = merge_profiles; ///< the spec's alias of merge_profiles
+using subscribe_profiles = bulk_subscribe_profiles; ///< the spec's alias of bulk_subscribe_profiles
+using create_profile_subscription_bulk_create_job = bulk_subscribe_profiles; ///< the spec's alias of bulk_subscribe_profiles
+using unsubscribe_profiles = bulk_unsubscribe_profiles; ///< the spec's alias of bulk_unsubscribe_profiles
+using create_profile_subscription_bulk_delete_job = bulk_unsubscribe_profiles; ///< the spec's alias of bulk_unsubscribe_profiles
+using get_profile_push_tokens = get_push_tokens_for_profile; ///< the spec's alias of get_push_tokens_for_profile
+using get_profile_relationships_push_tokens = get_push_token_ids_for_profile; ///< the spec's alias of get_push_token_ids_for_profile
+using get_profile_lists = get_lists_for_profile; ///< the spec's alias of get_lists_for_profile
+using get_profile_relationships_lists = get_list_ids_for_profile; ///< the spec's alias of get_list_ids_for_profile
+using get_profile_segments = get_segments_for_profile; ///< the spec's alias of get_segments_for_profile
+using get_profile_relationships_segments = get_segment_ids_for_profile; ///< the spec's alias of get_segment_ids_for_profile
+using get_profile_conversation = get_conversation_for_profile; ///< the spec's alias of get_conversation_for_profile
+using get_profile_relationships_conversation = get_conversation_id_for_profile; ///< the spec's alias of get_conversation_id_for_profile
+using get_profile_conversations = get_conversations_for_profile; ///< the spec's alias of get_conversations_for_profile
+using get_profile_relationships_conversations = get_conversation_ids_for_profile; ///< the spec's alias of get_conversation_ids_for_profile
+using get_bulk_profile_import_job_lists = get_list_for_bulk_import_profiles_job; ///< the spec's alias of get_list_for_bulk_import_profiles_job
+using get_lists_for_profile_bulk_import_job = get_list_for_bulk_import_profiles_job; ///< the spec's alias of get_list_for_bulk_import_profiles_job
+using get_profile_bulk_import_job_lists = get_list_for_bulk_import_profiles_job; ///< the spec's alias of get_list_for_bulk_import_profiles_job
+using get_bulk_profile_import_job_relationships_lists = get_list_ids_for_bulk_import_profiles_job; ///< the spec's alias of get_list_ids_for_bulk_import_profiles_job
+using get_list_ids_for_profile_bulk_import_job = get_list_ids_for_bulk_import_profiles_job; ///< the spec's alias of get_list_ids_for_bulk_import_profiles_job
+using get_profile_bulk_import_job_relationships_lists = get_list_ids_for_bulk_import_profiles_job; ///< the spec's alias of get_list_ids_for_bulk_import_profiles_job
+using get_bulk_profile_import_job_profiles = get_profiles_for_bulk_import_profiles_job; ///< the spec's alias of get_profiles_for_bulk_import_profiles_job
+using get_profile_bulk_import_job_profiles = get_profiles_for_bulk_import_profiles_job; ///< the spec's alias of get_profiles_for_bulk_import_profiles_job
+using get_profiles_for_profile_bulk_import_job = get_profiles_for_bulk_import_profiles_job; ///< the spec's alias of get_profiles_for_bulk_import_profiles_job
+using get_bulk_profile_import_job_relationships_profiles = get_profile_ids_for_bulk_import_profiles_job; ///< the spec's alias of get_profile_ids_for_bulk_import_profiles_job
+using get_profile_bulk_import_job_relationships_profiles = get_profile_ids_for_bulk_import_profiles_job; ///< the spec's alias of get_profile_ids_for_bulk_import_profiles_job
+using get_profile_ids_for_profile_bulk_import_job = get_profile_ids_for_bulk_import_profiles_job; ///< the spec's alias of get_profile_ids_for_bulk_import_profiles_job
+using get_bulk_profile_import_job_import_errors = get_errors_for_bulk_import_profiles_job; ///< the spec's alias of get_errors_for_bulk_import_profiles_job
+using get_import_errors_for_profile_bulk_import_job = get_errors_for_bulk_import_profiles_job; ///< the spec's alias of get_errors_for_bulk_import_profiles_job
+using get_profile_bulk_import_job_import_errors = get_errors_for_bulk_import_profiles_job; ///< the spec's alias of get_errors_for_bulk_import_profiles_job
+using get_push_token_profile = get_profile_for_push_token; ///< the spec's alias of get_profile_for_push_token
+using get_push_token_relationships_profile = get_profile_id_for_push_token; ///< the spec's alias of get_profile_id_for_push_token
 
 } // namespace klaviyo::api
 // clang-format on

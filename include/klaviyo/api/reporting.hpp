@@ -121,6 +121,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// POST /api/campaign-values-reports: Query Campaign Values.
 struct query_campaign_values {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_campaign_values";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -137,10 +139,13 @@ struct query_campaign_values {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::campaign_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_2, detail_reporting::success_3, detail_reporting::fields_1, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
+    ///@}
 };
 
 /// POST /api/flow-values-reports: Query Flow Values.
 struct query_flow_values {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_flow_values";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -157,10 +162,13 @@ struct query_flow_values {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 16};
     using result = ::klaviyo::api::single<attributes::flow_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_5, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
+    ///@}
 };
 
 /// POST /api/flow-series-reports: Query Flow Series.
 struct query_flow_series {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_flow_series";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -177,10 +185,13 @@ struct query_flow_series {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 27};
     using result = ::klaviyo::api::single<attributes::flow_series_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_8, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
+    ///@}
 };
 
 /// POST /api/form-values-reports: Query Form Values.
 struct query_form_values {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_form_values";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -197,10 +208,13 @@ struct query_form_values {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 39};
     using result = ::klaviyo::api::single<attributes::form_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_9, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/form-series-reports: Query Form Series.
 struct query_form_series {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_form_series";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -217,10 +231,13 @@ struct query_form_series {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 49};
     using result = ::klaviyo::api::single<attributes::form_series_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_11, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/segment-values-reports: Query Segment Values.
 struct query_segment_values {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_segment_values";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -237,10 +254,13 @@ struct query_segment_values {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 60};
     using result = ::klaviyo::api::single<attributes::segment_values_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_12, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/segment-series-reports: Query Segment Series.
 struct query_segment_series {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "query_segment_series";
     static constexpr std::string_view tag = "Reporting";
     static constexpr http_method method = http_method::post;
@@ -257,23 +277,24 @@ struct query_segment_series {
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 68};
     using result = ::klaviyo::api::single<attributes::segment_series_report>;
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_14, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using create_campaign_value_report = query_campaign_values;
-using create_campaign_values_report = query_campaign_values;
-using create_flow_value_report = query_flow_values;
-using create_flow_values_report = query_flow_values;
-using create_flow_sery_report = query_flow_series;
-using create_flow_series_report = query_flow_series;
-using create_form_value_report = query_form_values;
-using create_form_values_report = query_form_values;
-using create_form_sery_report = query_form_series;
-using create_form_series_report = query_form_series;
-using create_segment_value_report = query_segment_values;
-using create_segment_values_report = query_segment_values;
-using create_segment_sery_report = query_segment_series;
-using create_segment_series_report = query_segment_series;
+using create_campaign_value_report = query_campaign_values; ///< the spec's alias of query_campaign_values
+using create_campaign_values_report = query_campaign_values; ///< the spec's alias of query_campaign_values
+using create_flow_value_report = query_flow_values; ///< the spec's alias of query_flow_values
+using create_flow_values_report = query_flow_values; ///< the spec's alias of query_flow_values
+using create_flow_sery_report = query_flow_series; ///< the spec's alias of query_flow_series
+using create_flow_series_report = query_flow_series; ///< the spec's alias of query_flow_series
+using create_form_value_report = query_form_values; ///< the spec's alias of query_form_values
+using create_form_values_report = query_form_values; ///< the spec's alias of query_form_values
+using create_form_sery_report = query_form_series; ///< the spec's alias of query_form_series
+using create_form_series_report = query_form_series; ///< the spec's alias of query_form_series
+using create_segment_value_report = query_segment_values; ///< the spec's alias of query_segment_values
+using create_segment_values_report = query_segment_values; ///< the spec's alias of query_segment_values
+using create_segment_sery_report = query_segment_series; ///< the spec's alias of query_segment_series
+using create_segment_series_report = query_segment_series; ///< the spec's alias of query_segment_series
 
 } // namespace klaviyo::api
 // clang-format on

@@ -76,8 +76,10 @@ struct collection : document {
     std::vector<resource<Attributes>> data{}; ///< `data`, typed, in order
 };
 
-/// The attributes of an identifier-only resource (relationship endpoints).
-struct no_attributes {};
+/// The attributes structs of the resource types (generated, one header per
+/// type under include/klaviyo/api/attributes/; each tag header includes
+/// those its results use).
+namespace attributes {}
 
 namespace detail {
 
@@ -138,8 +140,6 @@ inline void read(const json::object& o, std::string_view key, std::optional<std:
 inline void read(const json::object& o, std::string_view key, json::value& out, std::vector<decode_issue>&) {
     if (const json::value* v = o.if_contains(key)) out = *v;
 }
-
-inline void decode_attributes(const json::object&, no_attributes&, std::vector<decode_issue>&) {}
 
 template <class Attributes>
 resource<Attributes> decode_resource(const json::value& v) {

@@ -65,6 +65,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/reviews: Get Reviews.
 struct get_reviews {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_reviews";
     static constexpr std::string_view tag = "Reviews";
     static constexpr http_method method = http_method::get;
@@ -81,10 +83,13 @@ struct get_reviews {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::review>;
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, detail_reviews::sort_12, detail_reviews::filter_8, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/reviews/{id}: Get Review.
 struct get_review {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_review";
     static constexpr std::string_view tag = "Reviews";
     static constexpr http_method method = http_method::get;
@@ -101,10 +106,13 @@ struct get_review {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::review>;
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/reviews/{id}: Update Review.
 struct update_review {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_review";
     static constexpr std::string_view tag = "Reviews";
     static constexpr http_method method = http_method::patch;
@@ -121,6 +129,7 @@ struct update_review {
     static constexpr schema::ref request_schema{&detail_reviews::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::review>;
     static constexpr operation_facts facts{detail_reviews::scopes_14, detail_reviews::success_10, detail_reviews::fields_13, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 } // namespace klaviyo::api

@@ -423,6 +423,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/segments: Get Segments.
 struct get_segments {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_segments";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -439,10 +441,13 @@ struct get_segments {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_3, {}, detail_segments::include_10, detail_segments::sort_11, detail_segments::filter_7, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/segments: Create Segment.
 struct create_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::post;
@@ -459,10 +464,13 @@ struct create_segment {
     static constexpr schema::ref request_schema{&detail_segments::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_14, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}: Get Segment.
 struct get_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -479,10 +487,13 @@ struct get_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_16, detail_segments::additional_fields_18, detail_segments::include_10, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/segments/{id}: Update Segment.
 struct update_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::patch;
@@ -499,10 +510,13 @@ struct update_segment {
     static constexpr schema::ref request_schema{&detail_segments::schema_table, 416};
     using result = ::klaviyo::api::single<attributes::segment>;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_9, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/segments/{id}: Delete Segment.
 struct delete_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::del;
@@ -519,10 +533,13 @@ struct delete_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_19, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}/tags: Get Tags for Segment.
 struct get_tags_for_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tags_for_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -539,10 +556,13 @@ struct get_tags_for_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, detail_segments::fields_20, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}/relationships/tags: Get Tag IDs for Segment.
 struct get_tag_ids_for_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_ids_for_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -559,10 +579,13 @@ struct get_tag_ids_for_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}/profiles: Get Profiles for Segment.
 struct get_profiles_for_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profiles_for_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -579,10 +602,13 @@ struct get_profiles_for_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, detail_segments::fields_23, detail_segments::additional_fields_25, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}/relationships/profiles: Get Profile IDs for Segment.
 struct get_profile_ids_for_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_profile_ids_for_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -599,10 +625,13 @@ struct get_profile_ids_for_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, {}, {}, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}/flow-triggers: Get Flows Triggered by Segment.
 struct get_flows_triggered_by_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flows_triggered_by_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -619,10 +648,13 @@ struct get_flows_triggered_by_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, detail_segments::fields_30, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/segments/{id}/relationships/flow-triggers: Get IDs for Flows Triggered by Segment.
 struct get_ids_for_flows_triggered_by_segment {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_ids_for_flows_triggered_by_segment";
     static constexpr std::string_view tag = "Segments";
     static constexpr http_method method = http_method::get;
@@ -639,17 +671,18 @@ struct get_ids_for_flows_triggered_by_segment {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_segment_tags = get_tags_for_segment;
-using get_segment_relationships_tags = get_tag_ids_for_segment;
-using get_segment_profiles = get_profiles_for_segment;
-using get_segment_relationships_profiles = get_profile_ids_for_segment;
-using get_flow_triggers_for_segment = get_flows_triggered_by_segment;
-using get_segment_flow_triggers = get_flows_triggered_by_segment;
-using get_flow_trigger_ids_for_segment = get_ids_for_flows_triggered_by_segment;
-using get_segment_relationships_flow_triggers = get_ids_for_flows_triggered_by_segment;
+using get_segment_tags = get_tags_for_segment; ///< the spec's alias of get_tags_for_segment
+using get_segment_relationships_tags = get_tag_ids_for_segment; ///< the spec's alias of get_tag_ids_for_segment
+using get_segment_profiles = get_profiles_for_segment; ///< the spec's alias of get_profiles_for_segment
+using get_segment_relationships_profiles = get_profile_ids_for_segment; ///< the spec's alias of get_profile_ids_for_segment
+using get_flow_triggers_for_segment = get_flows_triggered_by_segment; ///< the spec's alias of get_flows_triggered_by_segment
+using get_segment_flow_triggers = get_flows_triggered_by_segment; ///< the spec's alias of get_flows_triggered_by_segment
+using get_flow_trigger_ids_for_segment = get_ids_for_flows_triggered_by_segment; ///< the spec's alias of get_ids_for_flows_triggered_by_segment
+using get_segment_relationships_flow_triggers = get_ids_for_flows_triggered_by_segment; ///< the spec's alias of get_ids_for_flows_triggered_by_segment
 
 } // namespace klaviyo::api
 // clang-format on

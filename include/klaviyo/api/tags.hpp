@@ -88,6 +88,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/tags: Get Tags.
 struct get_tags {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tags";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -104,10 +106,13 @@ struct get_tags {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, detail_tags::fields_tag_0, detail_tags::filter_4, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/tags: Create Tag.
 struct create_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::post;
@@ -124,10 +129,13 @@ struct create_tag {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}: Get Tag.
 struct get_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -144,10 +152,13 @@ struct get_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/tags/{id}: Update Tag.
 struct update_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::patch;
@@ -164,10 +175,13 @@ struct update_tag {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 10};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/tags/{id}: Delete Tag.
 struct delete_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::del;
@@ -184,10 +198,13 @@ struct delete_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tag-groups: Get Tag Groups.
 struct get_tag_groups {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_groups";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -204,10 +221,13 @@ struct get_tag_groups {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, detail_tags::fields_tag_0, detail_tags::filter_14, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/tag-groups: Create Tag Group.
 struct create_tag_group {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_tag_group";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::post;
@@ -224,10 +244,13 @@ struct create_tag_group {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 15};
     using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tag-groups/{id}: Get Tag Group.
 struct get_tag_group {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_group";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -244,10 +267,13 @@ struct get_tag_group {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/tag-groups/{id}: Update Tag Group.
 struct update_tag_group {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_tag_group";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::patch;
@@ -264,10 +290,13 @@ struct update_tag_group {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 20};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/tag-groups/{id}: Delete Tag Group.
 struct delete_tag_group {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_tag_group";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::del;
@@ -284,10 +313,13 @@ struct delete_tag_group {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}/relationships/flows: Get Flow IDs for Tag.
 struct get_flow_ids_for_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_flow_ids_for_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -304,10 +336,13 @@ struct get_flow_ids_for_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
     static constexpr operation_facts facts{detail_tags::scopes_15, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/tags/{id}/relationships/flows: Tag Flows.
 struct tag_flows {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "tag_flows";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::post;
@@ -324,10 +359,13 @@ struct tag_flows {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/tags/{id}/relationships/flows: Remove Tag from Flows.
 struct remove_tag_from_flows {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_tag_from_flows";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::del;
@@ -344,10 +382,13 @@ struct remove_tag_from_flows {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}/relationships/campaigns: Get Campaign IDs for Tag.
 struct get_campaign_ids_for_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_campaign_ids_for_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -364,10 +405,13 @@ struct get_campaign_ids_for_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign>;
     static constexpr operation_facts facts{detail_tags::scopes_17, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/tags/{id}/relationships/campaigns: Tag Campaigns.
 struct tag_campaigns {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "tag_campaigns";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::post;
@@ -384,10 +428,13 @@ struct tag_campaigns {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/tags/{id}/relationships/campaigns: Remove Tag from Campaigns.
 struct remove_tag_from_campaigns {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_tag_from_campaigns";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::del;
@@ -404,10 +451,13 @@ struct remove_tag_from_campaigns {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}/relationships/lists: Get List IDs for Tag.
 struct get_list_ids_for_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_list_ids_for_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -424,10 +474,13 @@ struct get_list_ids_for_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
     static constexpr operation_facts facts{detail_tags::scopes_19, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/tags/{id}/relationships/lists: Tag Lists.
 struct tag_lists {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "tag_lists";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::post;
@@ -444,10 +497,13 @@ struct tag_lists {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/tags/{id}/relationships/lists: Remove Tag from Lists.
 struct remove_tag_from_lists {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_tag_from_lists";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::del;
@@ -464,10 +520,13 @@ struct remove_tag_from_lists {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}/relationships/segments: Get Segment IDs for Tag.
 struct get_segment_ids_for_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_segment_ids_for_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -484,10 +543,13 @@ struct get_segment_ids_for_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
     static constexpr operation_facts facts{detail_tags::scopes_21, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/tags/{id}/relationships/segments: Tag Segments.
 struct tag_segments {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "tag_segments";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::post;
@@ -504,10 +566,13 @@ struct tag_segments {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/tags/{id}/relationships/segments: Remove Tag from Segments.
 struct remove_tag_from_segments {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "remove_tag_from_segments";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::del;
@@ -524,10 +589,13 @@ struct remove_tag_from_segments {
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}/tag-group: Get Tag Group for Tag.
 struct get_tag_group_for_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_group_for_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -544,10 +612,13 @@ struct get_tag_group_for_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tags/{id}/relationships/tag-group: Get Tag Group ID for Tag.
 struct get_tag_group_id_for_tag {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_group_id_for_tag";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -564,10 +635,13 @@ struct get_tag_group_id_for_tag {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag_group>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tag-groups/{id}/tags: Get Tags for Tag Group.
 struct get_tags_for_tag_group {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tags_for_tag_group";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -584,10 +658,13 @@ struct get_tags_for_tag_group {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tag-groups/{id}/relationships/tags: Get Tag IDs for Tag Group.
 struct get_tag_ids_for_tag_group {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tag_ids_for_tag_group";
     static constexpr std::string_view tag = "Tags";
     static constexpr http_method method = http_method::get;
@@ -604,40 +681,41 @@ struct get_tag_ids_for_tag_group {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_tag_relationships_flows = get_flow_ids_for_tag;
-using create_tag_relationships_flow = tag_flows;
-using add_flows_to_tag = tag_flows;
-using create_tag_relationships_flows = tag_flows;
-using delete_tag_relationships_flows = remove_tag_from_flows;
-using remove_flows_from_tag = remove_tag_from_flows;
-using get_tag_relationships_campaigns = get_campaign_ids_for_tag;
-using create_tag_relationships_campaign = tag_campaigns;
-using add_campaigns_to_tag = tag_campaigns;
-using create_tag_relationships_campaigns = tag_campaigns;
-using delete_tag_relationships_campaigns = remove_tag_from_campaigns;
-using remove_campaigns_from_tag = remove_tag_from_campaigns;
-using get_tag_relationships_lists = get_list_ids_for_tag;
-using create_tag_relationships_list = tag_lists;
-using add_lists_to_tag = tag_lists;
-using create_tag_relationships_lists = tag_lists;
-using delete_tag_relationships_lists = remove_tag_from_lists;
-using remove_lists_from_tag = remove_tag_from_lists;
-using get_tag_relationships_segments = get_segment_ids_for_tag;
-using create_tag_relationships_segment = tag_segments;
-using add_segments_to_tag = tag_segments;
-using create_tag_relationships_segments = tag_segments;
-using delete_tag_relationships_segments = remove_tag_from_segments;
-using remove_segments_from_tag = remove_tag_from_segments;
-using get_tag_tag_group = get_tag_group_for_tag;
-using get_group_for_tag = get_tag_group_for_tag;
-using get_tag_relationships_tag_group = get_tag_group_id_for_tag;
-using get_group_id_for_tag = get_tag_group_id_for_tag;
-using get_tag_relationships_group = get_tag_group_id_for_tag;
-using get_tag_group_tags = get_tags_for_tag_group;
-using get_tag_group_relationships_tags = get_tag_ids_for_tag_group;
+using get_tag_relationships_flows = get_flow_ids_for_tag; ///< the spec's alias of get_flow_ids_for_tag
+using create_tag_relationships_flow = tag_flows; ///< the spec's alias of tag_flows
+using add_flows_to_tag = tag_flows; ///< the spec's alias of tag_flows
+using create_tag_relationships_flows = tag_flows; ///< the spec's alias of tag_flows
+using delete_tag_relationships_flows = remove_tag_from_flows; ///< the spec's alias of remove_tag_from_flows
+using remove_flows_from_tag = remove_tag_from_flows; ///< the spec's alias of remove_tag_from_flows
+using get_tag_relationships_campaigns = get_campaign_ids_for_tag; ///< the spec's alias of get_campaign_ids_for_tag
+using create_tag_relationships_campaign = tag_campaigns; ///< the spec's alias of tag_campaigns
+using add_campaigns_to_tag = tag_campaigns; ///< the spec's alias of tag_campaigns
+using create_tag_relationships_campaigns = tag_campaigns; ///< the spec's alias of tag_campaigns
+using delete_tag_relationships_campaigns = remove_tag_from_campaigns; ///< the spec's alias of remove_tag_from_campaigns
+using remove_campaigns_from_tag = remove_tag_from_campaigns; ///< the spec's alias of remove_tag_from_campaigns
+using get_tag_relationships_lists = get_list_ids_for_tag; ///< the spec's alias of get_list_ids_for_tag
+using create_tag_relationships_list = tag_lists; ///< the spec's alias of tag_lists
+using add_lists_to_tag = tag_lists; ///< the spec's alias of tag_lists
+using create_tag_relationships_lists = tag_lists; ///< the spec's alias of tag_lists
+using delete_tag_relationships_lists = remove_tag_from_lists; ///< the spec's alias of remove_tag_from_lists
+using remove_lists_from_tag = remove_tag_from_lists; ///< the spec's alias of remove_tag_from_lists
+using get_tag_relationships_segments = get_segment_ids_for_tag; ///< the spec's alias of get_segment_ids_for_tag
+using create_tag_relationships_segment = tag_segments; ///< the spec's alias of tag_segments
+using add_segments_to_tag = tag_segments; ///< the spec's alias of tag_segments
+using create_tag_relationships_segments = tag_segments; ///< the spec's alias of tag_segments
+using delete_tag_relationships_segments = remove_tag_from_segments; ///< the spec's alias of remove_tag_from_segments
+using remove_segments_from_tag = remove_tag_from_segments; ///< the spec's alias of remove_tag_from_segments
+using get_tag_tag_group = get_tag_group_for_tag; ///< the spec's alias of get_tag_group_for_tag
+using get_group_for_tag = get_tag_group_for_tag; ///< the spec's alias of get_tag_group_for_tag
+using get_tag_relationships_tag_group = get_tag_group_id_for_tag; ///< the spec's alias of get_tag_group_id_for_tag
+using get_group_id_for_tag = get_tag_group_id_for_tag; ///< the spec's alias of get_tag_group_id_for_tag
+using get_tag_relationships_group = get_tag_group_id_for_tag; ///< the spec's alias of get_tag_group_id_for_tag
+using get_tag_group_tags = get_tags_for_tag_group; ///< the spec's alias of get_tags_for_tag_group
+using get_tag_group_relationships_tags = get_tag_ids_for_tag_group; ///< the spec's alias of get_tag_ids_for_tag_group
 
 } // namespace klaviyo::api
 // clang-format on

@@ -905,6 +905,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/templates: Get Templates.
 struct get_templates {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_templates";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::get;
@@ -921,10 +923,13 @@ struct get_templates {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, detail_templates::sort_10, detail_templates::filter_7, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/templates: Create Template.
 struct create_template {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_template";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::post;
@@ -941,10 +946,13 @@ struct create_template {
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/templates/{id}: Get Template.
 struct get_template {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_template";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::get;
@@ -961,10 +969,13 @@ struct get_template {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/templates/{id}: Update Template.
 struct update_template {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_template";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::patch;
@@ -981,10 +992,13 @@ struct update_template {
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 934};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/templates/{id}: Delete Template.
 struct delete_template {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_template";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::del;
@@ -1001,10 +1015,13 @@ struct delete_template {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_13, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/template-universal-content: Get All Universal Content.
 struct get_all_universal_content {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_all_universal_content";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::get;
@@ -1021,10 +1038,13 @@ struct get_all_universal_content {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_15, {}, {}, detail_templates::sort_10, detail_templates::filter_18, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/template-universal-content: Create Universal Content.
 struct create_universal_content {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_universal_content";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::post;
@@ -1041,10 +1061,13 @@ struct create_universal_content {
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 943};
     using result = ::klaviyo::api::single<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/template-universal-content/{id}: Get Universal Content.
 struct get_universal_content {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_universal_content";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::get;
@@ -1061,10 +1084,13 @@ struct get_universal_content {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/template-universal-content/{id}: Update Universal Content.
 struct update_universal_content {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_universal_content";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::patch;
@@ -1081,10 +1107,13 @@ struct update_universal_content {
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1011};
     using result = ::klaviyo::api::single<attributes::template_universal_content>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_9, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/template-universal-content/{id}: Delete Universal Content.
 struct delete_universal_content {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_universal_content";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::del;
@@ -1101,10 +1130,13 @@ struct delete_universal_content {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_13, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/template-render: Render Template.
 struct render_template {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "render_template";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::post;
@@ -1121,10 +1153,13 @@ struct render_template {
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1017};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_12, detail_templates::fields_20, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/template-clone: Clone Template.
 struct clone_template {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "clone_template";
     static constexpr std::string_view tag = "Templates";
     static constexpr http_method method = http_method::post;
@@ -1141,15 +1176,16 @@ struct clone_template {
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1022};
     using result = ::klaviyo::api::single<attributes::template_>;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_20, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 // The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases).
-using get_template_universal_content = get_all_universal_content;
-using create_template_universal_content = create_universal_content;
-using update_template_universal_content = update_universal_content;
-using delete_template_universal_content = delete_universal_content;
-using create_template_render = render_template;
-using create_template_clone = clone_template;
+using get_template_universal_content = get_all_universal_content; ///< the spec's alias of get_all_universal_content
+using create_template_universal_content = create_universal_content; ///< the spec's alias of create_universal_content
+using update_template_universal_content = update_universal_content; ///< the spec's alias of update_universal_content
+using delete_template_universal_content = delete_universal_content; ///< the spec's alias of delete_universal_content
+using create_template_render = render_template; ///< the spec's alias of render_template
+using create_template_clone = clone_template; ///< the spec's alias of clone_template
 
 } // namespace klaviyo::api
 // clang-format on

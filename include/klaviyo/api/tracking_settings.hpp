@@ -60,6 +60,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/tracking-settings: Get Tracking Settings.
 struct get_tracking_settings {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tracking_settings";
     static constexpr std::string_view tag = "Tracking Settings";
     static constexpr http_method method = http_method::get;
@@ -76,10 +78,13 @@ struct get_tracking_settings {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tracking_setting>;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/tracking-settings/{id}: Get Tracking Setting.
 struct get_tracking_setting {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_tracking_setting";
     static constexpr std::string_view tag = "Tracking Settings";
     static constexpr http_method method = http_method::get;
@@ -96,10 +101,13 @@ struct get_tracking_setting {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tracking_setting>;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/tracking-settings/{id}: Update Tracking Setting.
 struct update_tracking_setting {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_tracking_setting";
     static constexpr std::string_view tag = "Tracking Settings";
     static constexpr http_method method = http_method::patch;
@@ -116,6 +124,7 @@ struct update_tracking_setting {
     static constexpr schema::ref request_schema{&detail_tracking_settings::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::tracking_setting>;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_4, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 } // namespace klaviyo::api

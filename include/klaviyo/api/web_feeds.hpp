@@ -51,6 +51,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/web-feeds: Get Web Feeds.
 struct get_web_feeds {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_web_feeds";
     static constexpr std::string_view tag = "Web Feeds";
     static constexpr http_method method = http_method::get;
@@ -67,10 +69,13 @@ struct get_web_feeds {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, detail_web_feeds::sort_7, detail_web_feeds::filter_4, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/web-feeds: Create Web Feed.
 struct create_web_feed {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_web_feed";
     static constexpr std::string_view tag = "Web Feeds";
     static constexpr http_method method = http_method::post;
@@ -87,10 +92,13 @@ struct create_web_feed {
     static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_9, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/web-feeds/{id}: Get Web Feed.
 struct get_web_feed {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_web_feed";
     static constexpr std::string_view tag = "Web Feeds";
     static constexpr http_method method = http_method::get;
@@ -107,10 +115,13 @@ struct get_web_feed {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/web-feeds/{id}: Update Web Feed.
 struct update_web_feed {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_web_feed";
     static constexpr std::string_view tag = "Web Feeds";
     static constexpr http_method method = http_method::patch;
@@ -127,10 +138,13 @@ struct update_web_feed {
     static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 8};
     using result = ::klaviyo::api::single<attributes::web_feed>;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/web-feeds/{id}: Delete Web Feed.
 struct delete_web_feed {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_web_feed";
     static constexpr std::string_view tag = "Web Feeds";
     static constexpr http_method method = http_method::del;
@@ -147,6 +161,7 @@ struct delete_web_feed {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_10, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 } // namespace klaviyo::api

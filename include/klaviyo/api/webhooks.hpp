@@ -60,6 +60,8 @@ inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema
 
 /// GET /api/webhooks: Get Webhooks.
 struct get_webhooks {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_webhooks";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::get;
@@ -76,10 +78,13 @@ struct get_webhooks {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// POST /api/webhooks: Create Webhook.
 struct create_webhook {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "create_webhook";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::post;
@@ -96,10 +101,13 @@ struct create_webhook {
     static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_8, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/webhooks/{id}: Get Webhook.
 struct get_webhook {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_webhook";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::get;
@@ -116,10 +124,13 @@ struct get_webhook {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// PATCH /api/webhooks/{id}: Update Webhook.
 struct update_webhook {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "update_webhook";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::patch;
@@ -136,10 +147,13 @@ struct update_webhook {
     static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 14};
     using result = ::klaviyo::api::single<attributes::webhook>;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_4, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// DELETE /api/webhooks/{id}: Delete Webhook.
 struct delete_webhook {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "delete_webhook";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::del;
@@ -156,10 +170,13 @@ struct delete_webhook {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_9, {}, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/webhook-topics: Get Webhook Topics.
 struct get_webhook_topics {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_webhook_topics";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::get;
@@ -176,10 +193,13 @@ struct get_webhook_topics {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::webhook_topic>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 /// GET /api/webhook-topics/{id}: Get Webhook Topic.
 struct get_webhook_topic {
+    /// What the spec states of the operation (each member is described in api/descriptor.hpp).
+    ///@{
     static constexpr std::string_view operation_id = "get_webhook_topic";
     static constexpr std::string_view tag = "Webhooks";
     static constexpr http_method method = http_method::get;
@@ -196,6 +216,7 @@ struct get_webhook_topic {
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::webhook_topic>;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
+    ///@}
 };
 
 } // namespace klaviyo::api
