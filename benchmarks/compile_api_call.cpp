@@ -2,7 +2,7 @@
 // of the whole API and makes one call through api::async_call.
 #include <klaviyo/api/call.hpp>
 #include <klaviyo/api/catalogs.hpp>
-#include <klaviyo/client.hpp>
+#include <klaviyo/klaviyo.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
