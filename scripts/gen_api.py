@@ -210,6 +210,98 @@ def attributes_text(model, type_name, members):
     return "\n".join(out)
 
 
+def request_member_type(schema):
+    """The C++ type of a request attribute: std::optional<T>, or klaviyo::nullable<T>
+    when the schema lets it be null (absent, null and a value differ in a PATCH)."""
+    inner = member_cpp_type(schema)
+    if inner.startswith("std::optional<"):
+        inner = inner[len("std::optional<"):-1]
+    wrapper = "::klaviyo::nullable" if schema.get("nullable") else "std::optional"
+    return f"{wrapper}<{inner}>"
+
+
+def body_shape(op):
+    """(kind, type, data schema) of an operation's JSON body: kind "resource"
+    (data is one resource object) or "identifiers" (data is a list of
+    identifiers); None when the body is not a JSON:API document with a typed data."""
+    body = op.request_body
+    if body is None or body.schema is None or body.content_type.startswith("multipart/"):
+        return None
+    data = _member(body.schema, "data")
+    if not isinstance(data, dict):
+        return None
+    many = klaviyo_spec.schema_type(data) == "array"
+    item = data.get("items") if many else data
+    kind = _member(item, "type")
+    if not isinstance(kind, dict) or not kind.get("enum"):
+        return None
+    if many and set((item.get("properties") or {})) - {"type", "id", "meta"}:
+        return None
+    return ("identifiers" if many else "resource"), kind["enum"][0], item
+
+
+def body_struct(op):
+    """The typed body of an operation (namespace bodies), and its to_json, as C++ lines."""
+    shape = body_shape(op)
+    if shape is None:
+        return []
+    kind, type_name, item = shape
+    name = op.cpp_name
+    out = ["", f"/// The body of {name} ({op.method} {op.path}); `to_json` writes it."]
+    if kind == "identifiers":
+        out += [
+            f"struct {name} {{",
+            f"    static constexpr std::string_view type = {cpp_string(type_name)}; ///< the identifiers' type",
+            "    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id",
+            "};",
+            f"/// {{\"data\": [{{\"type\": ..., \"id\": ...}}, ...]}}",
+            f"inline json::value to_json(const {name}& b) {{",
+            f"    return ::klaviyo::api::detail::identifiers_body({name}::type, b.data);",
+            "}",
+        ]
+        return out
+    props = item.get("properties") or {}
+    attrs = _member(item, "attributes")
+    has_attrs = isinstance(attrs, dict)
+    required = list((attrs or {}).get("required") or []) if has_attrs else []
+    out += [f"struct {name} {{"]
+    fields = []
+    if has_attrs:
+        note = f" (the spec requires: {', '.join(required)})" if required else ""
+        out += [f"    /// The attributes{note}.", "    struct attributes_type {"]
+        used = set()
+        for key, sub in (attrs.get("properties") or {}).items():
+            if sub.get("readOnly"):
+                continue
+            ident = klaviyo_spec.cpp_identifier(key)
+            while ident in used:
+                ident += "_"
+            used.add(ident)
+            fields.append((key, ident))
+            text = member_doc(" ".join((sub.get("description") or "").split())) or f"the `{key}` member"
+            out.append(f"        {request_member_type(sub)} {ident}{{}}; ///< {text}")
+        out += ["    };"]
+    out.append(f"    static constexpr std::string_view type = {cpp_string(type_name)}; ///< data.type")
+    if "id" in props:
+        out.append("    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)")
+    if has_attrs:
+        out.append("    attributes_type attributes{}; ///< data.attributes")
+    if "relationships" in props:
+        out.append("    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none")
+    if "meta" in props:
+        out.append("    json::value meta{}; ///< data.meta; null: none")
+    out += ["};", "/// The JSON:API document of the body.", f"inline json::value to_json(const {name}& b) {{",
+            "    json::object a;"]
+    out += [f"    ::klaviyo::api::detail::write(a, {cpp_string(k)}, b.attributes.{i});" for k, i in fields]
+    out.append(f"    return ::klaviyo::api::detail::resource_body({name}::type, " +
+               ("b.id" if "id" in props else "std::nullopt") + ", std::move(a), " +
+               ("true" if has_attrs else "false") + ", " +
+               ("b.relationships" if "relationships" in props else "json::object{}") + ", " +
+               ("b.meta" if "meta" in props else "json::value{}") + ");")
+    out.append("}")
+    return out
+
+
 def operation_struct(op, pool, schemas):
     """The C++ descriptor of one operation."""
     default_size, max_size = page_size_of(op)
@@ -245,6 +337,7 @@ def operation_struct(op, pool, schemas):
         f"    static constexpr bool body_required = {'true' if body is not None and body.required else 'false'};",
         f"    static constexpr schema::ref request_schema{request_schema};",
         f"    using result = {result_type(op)};",
+        f"    using body_type = {'bodies::' + op.cpp_name if body_shape(op) else 'void'};",
         "    static constexpr operation_facts facts{" +
         f"{pool.strings('scopes', op.scopes)}, " +
         f"{pool.numbers('success', op.success_statuses)}, " +
@@ -292,6 +385,7 @@ def header_text(model, tag):
         f"// {tag}: {len(ops)} operations of the Klaviyo API, as compile-time descriptors.",
         "#pragma once",
         "",
+        "#include <klaviyo/api/body.hpp>",
         "#include <klaviyo/api/descriptor.hpp>",
         "#include <klaviyo/api/result.hpp>",
     ]
@@ -310,6 +404,11 @@ def header_text(model, tag):
     if schemas.nodes:
         out += schema_table.PRELUDE + schemas.cpp_lines()
     out.append(f"}} // namespace detail_{tag_file(tag)}")
+    typed_bodies = [line for op in ops for line in body_struct(op)]
+    if typed_bodies:
+        out += ["", "// The typed request bodies (api/body.hpp).", "namespace bodies {"]
+        out += typed_bodies
+        out += ["", "} // namespace bodies"]
     out += bodies
     if aliases:
         out += ["", "// The names Klaviyo's docs and SDKs also use (x-klaviyo-operation-aliases)."]

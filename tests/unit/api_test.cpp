@@ -320,6 +320,63 @@ BOOST_AUTO_TEST_CASE(results_are_typed_and_a_member_that_does_not_fit_never_fail
     });
 }
 
+BOOST_AUTO_TEST_CASE(typed_bodies_are_written_as_the_spec_says_and_checked_before_sending) {
+    // A create: set members written, unset ones left out, in the spec's JSON:API shape.
+    api::bodies::create_catalog_item item;
+    item.attributes.external_id = "MUG";
+    item.attributes.title = "Mug";
+    item.attributes.description = "A mug";
+    item.attributes.url = "https://example.com/mug";
+    item.attributes.price = 9.5;
+    item.attributes.images = std::vector<std::string>{"https://example.com/mug.png"};
+    BOOST_TEST(to_json(item) == boost::json::parse(R"({"data":{"type":"catalog-item","attributes":{)"
+                                                   R"("external_id":"MUG","title":"Mug","price":9.5,)"
+                                                   R"("description":"A mug","url":"https://example.com/mug",)"
+                                                   R"("images":["https://example.com/mug.png"]}}})"));
+    // A PATCH: the id, and a nullable member cleared with klaviyo::null.
+    api::bodies::update_catalog_item patch;
+    patch.id = "$custom:::$default:::MUG";
+    patch.attributes.price = klaviyo::null;
+    BOOST_TEST(to_json(patch) == boost::json::parse(R"({"data":{"type":"catalog-item",)"
+                                                    R"("id":"$custom:::$default:::MUG","attributes":{"price":null}}})"));
+    // A to-many relationship: identifiers of the body's type.
+    api::bodies::add_profiles_to_list members;
+    members.data = {{"P1", nullptr}, {"P2", nullptr}};
+    BOOST_TEST(to_json(members) == boost::json::parse(R"({"data":[{"type":"profile","id":"P1"},{"type":"profile","id":"P2"}]})"));
+
+    fixture f;
+    f.mock().respond(201, R"({"data":{"type":"catalog-item","id":"$custom:::$default:::MUG","attributes":{"title":"Mug"}}})");
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto made = co_await api::async_call<api::create_catalog_item>(f.client, item);
+        BOOST_TEST(*made.data->attributes.title == "Mug");
+    });
+    BOOST_TEST(boost::json::parse(f.last().body) == to_json(item));
+    // A PATCH takes the path's id with the other inputs.
+    f.mock().respond(200, R"({"data":{"type":"catalog-item","id":"$custom:::$default:::MUG","attributes":{"price":null}}})");
+    api::call_options at;
+    at.id = "$custom:::$default:::MUG";
+    ktest::run(f, [&]() -> awaitable<void> {
+        auto updated = co_await api::async_call<api::update_catalog_item>(f.client, patch, at);
+        BOOST_TEST(!updated.data->attributes.price.has_value());
+    });
+    BOOST_TEST(f.last().target == "/api/catalog-items/$custom:::$default:::MUG");
+    BOOST_TEST(boost::json::parse(f.last().body) == to_json(patch));
+    // A required member left unset is refused before anything is sent.
+    api::bodies::create_catalog_item incomplete;
+    incomplete.attributes.title = "Mug";
+    diagnostics diag;
+    error_code got;
+    api::async_call<api::create_catalog_item>(f.client, incomplete, capture_diagnostics(diag, [&](error_code ec, auto) {
+                                                  got = ec;
+                                              }));
+    f.ioc.restart();
+    f.ioc.run();
+    BOOST_TEST((got == errc::invalid_argument));
+    BOOST_TEST(diag.message.find("body/data/attributes/external_id: is required") != std::string::npos);
+    BOOST_TEST(f.mock().requests().size() == 2u);
+    static_assert(std::is_void_v<api::get_catalog_items::body_type>);
+}
+
 BOOST_AUTO_TEST_CASE(a_body_is_checked_against_the_spec_schema_before_sending) {
     auto why = [](auto op, std::string_view body) {
         api::call_options o;

@@ -4,6 +4,7 @@
 // Accounts: 2 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/account.hpp>
@@ -39,6 +40,7 @@ struct get_accounts {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::account>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -62,6 +64,7 @@ struct get_account {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::account>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_accounts::scopes_2, detail_accounts::success_3, detail_accounts::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -269,6 +270,28 @@ klaviyo::detail::request_plan plan(const call_options& o) {
 /// the whole JSON document as received (`status`, `body`).
 template <api_operation Op, class Client, class Token = default_token>
 auto async_call(Client& client, call_options o, Token&& token = {}) {
+    return client.template async_execute<typename Op::result>(detail::plan_call<Op>(o), std::forward<Token>(token));
+}
+
+/// Calls an operation with its typed body (Op::body_type, api/body.hpp) and
+/// the other inputs in `o` (the path's id, query parameters; its `body` is
+/// replaced): the body is written as JSON and checked against the spec's
+/// schema with the rest before anything is sent.
+template <api_operation Op, class Client, class Token = default_token>
+    requires(!std::is_void_v<typename Op::body_type>)
+auto async_call(Client& client, const typename Op::body_type& body, call_options o, Token&& token = {}) {
+    o.body = to_json(body); // found in klaviyo::api::bodies by argument-dependent lookup
+    return client.template async_execute<typename Op::result>(detail::plan_call<Op>(o), std::forward<Token>(token));
+}
+
+/// The same without other inputs (a create). No defaulted call_options
+/// parameter: g++ 12 mishandles a defaulted class argument of a function
+/// whose call is co_await'ed.
+template <api_operation Op, class Client, class Token = default_token>
+    requires(!std::is_void_v<typename Op::body_type> && !std::is_same_v<std::remove_cvref_t<Token>, call_options>)
+auto async_call(Client& client, const typename Op::body_type& body, Token&& token = {}) {
+    call_options o;
+    o.body = to_json(body);
     return client.template async_execute<typename Op::result>(detail::plan_call<Op>(o), std::forward<Token>(token));
 }
 

@@ -4,6 +4,7 @@
 // Campaigns: 26 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/campaign.hpp>
@@ -224,6 +225,159 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_campaigns
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_campaign (POST /api/campaigns); `to_json` writes it.
+struct create_campaign {
+    /// The attributes (the spec requires: name, audiences, campaign-messages).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The campaign name
+        std::optional<json::value> audiences{}; ///< The audiences to be included and/or excluded from the campaign
+        ::klaviyo::nullable<json::value> send_strategy{}; ///< The send strategy the campaign will send with. Defaults to 'Immediate' send strategy.
+        ::klaviyo::nullable<json::value> send_options{}; ///< Options to use when sending a campaign
+        ::klaviyo::nullable<json::value> tracking_options{}; ///< The tracking options associated with the campaign
+        std::optional<json::value> campaign_messages{}; ///< The message(s) associated with the campaign
+    };
+    static constexpr std::string_view type = "campaign"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_campaign& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "audiences", b.attributes.audiences);
+    ::klaviyo::api::detail::write(a, "send_strategy", b.attributes.send_strategy);
+    ::klaviyo::api::detail::write(a, "send_options", b.attributes.send_options);
+    ::klaviyo::api::detail::write(a, "tracking_options", b.attributes.tracking_options);
+    ::klaviyo::api::detail::write(a, "campaign-messages", b.attributes.campaign_messages);
+    return ::klaviyo::api::detail::resource_body(create_campaign::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_campaign (PATCH /api/campaigns/{id}); `to_json` writes it.
+struct update_campaign {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The campaign name
+        ::klaviyo::nullable<json::value> audiences{}; ///< The audiences to be included and/or excluded from the campaign
+        ::klaviyo::nullable<json::value> send_options{}; ///< Options to use when sending a campaign
+        ::klaviyo::nullable<json::value> tracking_options{}; ///< The tracking options associated with the campaign
+        ::klaviyo::nullable<json::value> send_strategy{}; ///< The send strategy the campaign will send with
+    };
+    static constexpr std::string_view type = "campaign"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_campaign& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "audiences", b.attributes.audiences);
+    ::klaviyo::api::detail::write(a, "send_options", b.attributes.send_options);
+    ::klaviyo::api::detail::write(a, "tracking_options", b.attributes.tracking_options);
+    ::klaviyo::api::detail::write(a, "send_strategy", b.attributes.send_strategy);
+    return ::klaviyo::api::detail::resource_body(update_campaign::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_campaign_message (PATCH /api/campaign-messages/{id}); `to_json` writes it.
+struct update_campaign_message {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> definition{}; ///< The contents and settings of the campaign message
+    };
+    static constexpr std::string_view type = "campaign-message"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_campaign_message& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(update_campaign_message::type, b.id, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of cancel_campaign_send (PATCH /api/campaign-send-jobs/{id}); `to_json` writes it.
+struct cancel_campaign_send {
+    /// The attributes (the spec requires: action).
+    struct attributes_type {
+        std::optional<std::string> action{}; ///< The action you would like to take with this send job from among 'cancel' and 'revert'
+    };
+    static constexpr std::string_view type = "campaign-send-job"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const cancel_campaign_send& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "action", b.attributes.action);
+    return ::klaviyo::api::detail::resource_body(cancel_campaign_send::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_campaign_clone (POST /api/campaign-clone); `to_json` writes it.
+struct create_campaign_clone {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> new_name{}; ///< The name for the new cloned campaign
+    };
+    static constexpr std::string_view type = "campaign"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_campaign_clone& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "new_name", b.attributes.new_name);
+    return ::klaviyo::api::detail::resource_body(create_campaign_clone::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of assign_template_to_campaign_message (POST /api/campaign-message-assign-template); `to_json` writes it.
+struct assign_template_to_campaign_message {
+    static constexpr std::string_view type = "campaign-message"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const assign_template_to_campaign_message& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(assign_template_to_campaign_message::type, b.id, std::move(a), false, b.relationships, json::value{});
+}
+
+/// The body of send_campaign (POST /api/campaign-send-jobs); `to_json` writes it.
+struct send_campaign {
+    static constexpr std::string_view type = "campaign-send-job"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const send_campaign& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(send_campaign::type, b.id, std::move(a), false, json::object{}, json::value{});
+}
+
+/// The body of refresh_campaign_recipient_estimation (POST /api/campaign-recipient-estimation-jobs); `to_json` writes it.
+struct refresh_campaign_recipient_estimation {
+    static constexpr std::string_view type = "campaign-recipient-estimation-job"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const refresh_campaign_recipient_estimation& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(refresh_campaign_recipient_estimation::type, b.id, std::move(a), false, json::object{}, json::value{});
+}
+
+/// The body of update_image_for_campaign_message (PATCH /api/campaign-messages/{id}/relationships/image); `to_json` writes it.
+struct update_image_for_campaign_message {
+    static constexpr std::string_view type = "image"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_image_for_campaign_message& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(update_image_for_campaign_message::type, b.id, std::move(a), false, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/campaigns: Get Campaigns.
 struct get_campaigns {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -243,6 +397,7 @@ struct get_campaigns {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, detail_campaigns::sort_13, detail_campaigns::filter_9, true, {}, {}};
     ///@}
 };
@@ -266,6 +421,7 @@ struct create_campaign {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::campaign>;
+    using body_type = bodies::create_campaign;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -289,6 +445,7 @@ struct get_campaign {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_3, {}, detail_campaigns::include_12, {}, {}, false, {}, {}};
     ///@}
 };
@@ -312,6 +469,7 @@ struct update_campaign {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 130};
     using result = ::klaviyo::api::single<attributes::campaign>;
+    using body_type = bodies::update_campaign;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -335,6 +493,7 @@ struct delete_campaign {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -358,6 +517,7 @@ struct get_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_message>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
     ///@}
 };
@@ -381,6 +541,7 @@ struct update_campaign_message {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 143};
     using result = ::klaviyo::api::single<attributes::campaign_message>;
+    using body_type = bodies::update_campaign_message;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_22, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -404,6 +565,7 @@ struct get_campaign_send_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_send_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -427,6 +589,7 @@ struct cancel_campaign_send {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 166};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::cancel_campaign_send;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -450,6 +613,7 @@ struct get_campaign_recipient_estimation_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -473,6 +637,7 @@ struct get_campaign_recipient_estimation {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_27, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -496,6 +661,7 @@ struct create_campaign_clone {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 172};
     using result = ::klaviyo::api::single<attributes::campaign>;
+    using body_type = bodies::create_campaign_clone;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_16, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -519,6 +685,7 @@ struct assign_template_to_campaign_message {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 177};
     using result = ::klaviyo::api::single<attributes::campaign_message>;
+    using body_type = bodies::assign_template_to_campaign_message;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_11, detail_campaigns::fields_29, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -542,6 +709,7 @@ struct send_campaign {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 185};
     using result = ::klaviyo::api::single<attributes::campaign_send_job>;
+    using body_type = bodies::send_campaign;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_24, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -565,6 +733,7 @@ struct refresh_campaign_recipient_estimation {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 188};
     using result = ::klaviyo::api::single<attributes::campaign_recipient_estimation_job>;
+    using body_type = bodies::refresh_campaign_recipient_estimation;
     static constexpr operation_facts facts{detail_campaigns::scopes_15, detail_campaigns::success_30, detail_campaigns::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -588,6 +757,7 @@ struct get_campaign_for_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_14, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -611,6 +781,7 @@ struct get_campaign_id_for_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::campaign>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -634,6 +805,7 @@ struct get_template_for_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, detail_campaigns::fields_31, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -657,6 +829,7 @@ struct get_template_id_for_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_32, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -680,6 +853,7 @@ struct get_image_for_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, detail_campaigns::fields_33, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -703,6 +877,7 @@ struct get_image_id_for_campaign_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_34, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -726,6 +901,7 @@ struct update_image_for_campaign_message {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_campaigns::schema_table, 192};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_image_for_campaign_message;
     static constexpr operation_facts facts{detail_campaigns::scopes_35, detail_campaigns::success_17, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -749,6 +925,7 @@ struct get_tags_for_campaign {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, detail_campaigns::fields_36, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -772,6 +949,7 @@ struct get_tag_ids_for_campaign {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_37, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -795,6 +973,7 @@ struct get_messages_for_campaign {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign_message>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, detail_campaigns::fields_20, {}, detail_campaigns::include_21, {}, {}, false, {}, {}};
     ///@}
 };
@@ -818,6 +997,7 @@ struct get_message_ids_for_campaign {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign_message>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_campaigns::scopes_10, detail_campaigns::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Catalogs: 55 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/catalog_category.hpp>
@@ -220,6 +221,432 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_catalogs
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_catalog_item (POST /api/catalog-items); `to_json` writes it.
+struct create_catalog_item {
+    /// The attributes (the spec requires: external_id, title, description, url).
+    struct attributes_type {
+        std::optional<std::string> external_id{}; ///< The ID of the catalog item in an external system.
+        ::klaviyo::nullable<std::string> integration_type{}; ///< The integration type. Currently only "$custom" is supported.
+        std::optional<std::string> title{}; ///< The title of the catalog item.
+        ::klaviyo::nullable<double> price{}; ///< This field can be used to set the price on the catalog item, which is what gets displayed for the item when included in emails. For most price-update ...
+        ::klaviyo::nullable<std::string> catalog_type{}; ///< The type of catalog. Currently only "$default" is supported.
+        std::optional<std::string> description{}; ///< A description of the catalog item.
+        std::optional<std::string> url{}; ///< URL pointing to the location of the catalog item on your website.
+        ::klaviyo::nullable<std::string> image_full_url{}; ///< URL pointing to the location of a full image of the catalog item.
+        ::klaviyo::nullable<std::string> image_thumbnail_url{}; ///< URL pointing to the location of an image thumbnail of the catalog item
+        ::klaviyo::nullable<std::vector<std::string>> images{}; ///< List of URLs pointing to the locations of images of the catalog item.
+        ::klaviyo::nullable<json::value> custom_metadata{}; ///< Flat JSON blob to provide custom metadata about the catalog item. May not exceed 100kb.
+        ::klaviyo::nullable<bool> published{}; ///< Boolean value indicating whether the catalog item is published.
+    };
+    static constexpr std::string_view type = "catalog-item"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_catalog_item& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "integration_type", b.attributes.integration_type);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "price", b.attributes.price);
+    ::klaviyo::api::detail::write(a, "catalog_type", b.attributes.catalog_type);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "url", b.attributes.url);
+    ::klaviyo::api::detail::write(a, "image_full_url", b.attributes.image_full_url);
+    ::klaviyo::api::detail::write(a, "image_thumbnail_url", b.attributes.image_thumbnail_url);
+    ::klaviyo::api::detail::write(a, "images", b.attributes.images);
+    ::klaviyo::api::detail::write(a, "custom_metadata", b.attributes.custom_metadata);
+    ::klaviyo::api::detail::write(a, "published", b.attributes.published);
+    return ::klaviyo::api::detail::resource_body(create_catalog_item::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of update_catalog_item (PATCH /api/catalog-items/{id}); `to_json` writes it.
+struct update_catalog_item {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> title{}; ///< The title of the catalog item.
+        ::klaviyo::nullable<double> price{}; ///< This field can be used to set the price on the catalog item, which is what gets displayed for the item when included in emails. For most price-update ...
+        ::klaviyo::nullable<std::string> description{}; ///< A description of the catalog item.
+        ::klaviyo::nullable<std::string> url{}; ///< URL pointing to the location of the catalog item on your website.
+        ::klaviyo::nullable<std::string> image_full_url{}; ///< URL pointing to the location of a full image of the catalog item.
+        ::klaviyo::nullable<std::string> image_thumbnail_url{}; ///< URL pointing to the location of an image thumbnail of the catalog item
+        ::klaviyo::nullable<std::vector<std::string>> images{}; ///< List of URLs pointing to the locations of images of the catalog item.
+        ::klaviyo::nullable<json::value> custom_metadata{}; ///< Flat JSON blob to provide custom metadata about the catalog item. May not exceed 100kb.
+        ::klaviyo::nullable<bool> published{}; ///< Boolean value indicating whether the catalog item is published.
+    };
+    static constexpr std::string_view type = "catalog-item"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_catalog_item& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "price", b.attributes.price);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "url", b.attributes.url);
+    ::klaviyo::api::detail::write(a, "image_full_url", b.attributes.image_full_url);
+    ::klaviyo::api::detail::write(a, "image_thumbnail_url", b.attributes.image_thumbnail_url);
+    ::klaviyo::api::detail::write(a, "images", b.attributes.images);
+    ::klaviyo::api::detail::write(a, "custom_metadata", b.attributes.custom_metadata);
+    ::klaviyo::api::detail::write(a, "published", b.attributes.published);
+    return ::klaviyo::api::detail::resource_body(update_catalog_item::type, b.id, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of create_catalog_variant (POST /api/catalog-variants); `to_json` writes it.
+struct create_catalog_variant {
+    /// The attributes (the spec requires: external_id, title, description, sku, inventory_quantity, price, url).
+    struct attributes_type {
+        std::optional<std::string> external_id{}; ///< The ID of the catalog item variant in an external system.
+        ::klaviyo::nullable<std::string> catalog_type{}; ///< The type of catalog. Currently only "$default" is supported.
+        ::klaviyo::nullable<std::string> integration_type{}; ///< The integration type. Currently only "$custom" is supported.
+        std::optional<std::string> title{}; ///< The title of the catalog item variant.
+        std::optional<std::string> description{}; ///< A description of the catalog item variant.
+        std::optional<std::string> sku{}; ///< The SKU of the catalog item variant.
+        ::klaviyo::nullable<std::int64_t> inventory_policy{}; ///< This field controls the visibility of this catalog item variant in product feeds/blocks. This field supports the following values: 1: a product will ...
+        std::optional<double> inventory_quantity{}; ///< The quantity of the catalog item variant currently in stock.
+        std::optional<double> price{}; ///< This field can be used to set the price on the catalog item variant, which is what gets displayed for the item variant when included in emails. For ...
+        std::optional<std::string> url{}; ///< URL pointing to the location of the catalog item variant on your website.
+        ::klaviyo::nullable<std::string> image_full_url{}; ///< URL pointing to the location of a full image of the catalog item variant.
+        ::klaviyo::nullable<std::string> image_thumbnail_url{}; ///< URL pointing to the location of an image thumbnail of the catalog item variant.
+        ::klaviyo::nullable<std::vector<std::string>> images{}; ///< List of URLs pointing to the locations of images of the catalog item variant.
+        ::klaviyo::nullable<json::value> custom_metadata{}; ///< Flat JSON blob to provide custom metadata about the catalog item variant. May not exceed 100kb.
+        ::klaviyo::nullable<bool> published{}; ///< Boolean value indicating whether the catalog item variant is published.
+    };
+    static constexpr std::string_view type = "catalog-variant"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_catalog_variant& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "catalog_type", b.attributes.catalog_type);
+    ::klaviyo::api::detail::write(a, "integration_type", b.attributes.integration_type);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "sku", b.attributes.sku);
+    ::klaviyo::api::detail::write(a, "inventory_policy", b.attributes.inventory_policy);
+    ::klaviyo::api::detail::write(a, "inventory_quantity", b.attributes.inventory_quantity);
+    ::klaviyo::api::detail::write(a, "price", b.attributes.price);
+    ::klaviyo::api::detail::write(a, "url", b.attributes.url);
+    ::klaviyo::api::detail::write(a, "image_full_url", b.attributes.image_full_url);
+    ::klaviyo::api::detail::write(a, "image_thumbnail_url", b.attributes.image_thumbnail_url);
+    ::klaviyo::api::detail::write(a, "images", b.attributes.images);
+    ::klaviyo::api::detail::write(a, "custom_metadata", b.attributes.custom_metadata);
+    ::klaviyo::api::detail::write(a, "published", b.attributes.published);
+    return ::klaviyo::api::detail::resource_body(create_catalog_variant::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of update_catalog_variant (PATCH /api/catalog-variants/{id}); `to_json` writes it.
+struct update_catalog_variant {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> title{}; ///< The title of the catalog item variant.
+        ::klaviyo::nullable<std::string> description{}; ///< A description of the catalog item variant.
+        ::klaviyo::nullable<std::string> sku{}; ///< The SKU of the catalog item variant.
+        ::klaviyo::nullable<std::int64_t> inventory_policy{}; ///< This field controls the visibility of this catalog item variant in product feeds/blocks. This field supports the following values: 1: a product will ...
+        ::klaviyo::nullable<double> inventory_quantity{}; ///< The quantity of the catalog item variant currently in stock.
+        ::klaviyo::nullable<double> price{}; ///< This field can be used to set the price on the catalog item variant, which is what gets displayed for the item variant when included in emails. For ...
+        ::klaviyo::nullable<std::string> url{}; ///< URL pointing to the location of the catalog item variant on your website.
+        ::klaviyo::nullable<std::string> image_full_url{}; ///< URL pointing to the location of a full image of the catalog item variant.
+        ::klaviyo::nullable<std::string> image_thumbnail_url{}; ///< URL pointing to the location of an image thumbnail of the catalog item variant.
+        ::klaviyo::nullable<std::vector<std::string>> images{}; ///< List of URLs pointing to the locations of images of the catalog item variant.
+        ::klaviyo::nullable<json::value> custom_metadata{}; ///< Flat JSON blob to provide custom metadata about the catalog item variant. May not exceed 100kb.
+        ::klaviyo::nullable<bool> published{}; ///< Boolean value indicating whether the catalog item variant is published.
+    };
+    static constexpr std::string_view type = "catalog-variant"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_catalog_variant& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "sku", b.attributes.sku);
+    ::klaviyo::api::detail::write(a, "inventory_policy", b.attributes.inventory_policy);
+    ::klaviyo::api::detail::write(a, "inventory_quantity", b.attributes.inventory_quantity);
+    ::klaviyo::api::detail::write(a, "price", b.attributes.price);
+    ::klaviyo::api::detail::write(a, "url", b.attributes.url);
+    ::klaviyo::api::detail::write(a, "image_full_url", b.attributes.image_full_url);
+    ::klaviyo::api::detail::write(a, "image_thumbnail_url", b.attributes.image_thumbnail_url);
+    ::klaviyo::api::detail::write(a, "images", b.attributes.images);
+    ::klaviyo::api::detail::write(a, "custom_metadata", b.attributes.custom_metadata);
+    ::klaviyo::api::detail::write(a, "published", b.attributes.published);
+    return ::klaviyo::api::detail::resource_body(update_catalog_variant::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_catalog_category (POST /api/catalog-categories); `to_json` writes it.
+struct create_catalog_category {
+    /// The attributes (the spec requires: external_id, name).
+    struct attributes_type {
+        std::optional<std::string> external_id{}; ///< The ID of the catalog category in an external system.
+        std::optional<std::string> name{}; ///< The name of the catalog category.
+        ::klaviyo::nullable<std::string> integration_type{}; ///< The integration type. Currently only "$custom" is supported.
+        ::klaviyo::nullable<std::string> catalog_type{}; ///< The type of catalog. Currently only "$default" is supported.
+    };
+    static constexpr std::string_view type = "catalog-category"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_catalog_category& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "integration_type", b.attributes.integration_type);
+    ::klaviyo::api::detail::write(a, "catalog_type", b.attributes.catalog_type);
+    return ::klaviyo::api::detail::resource_body(create_catalog_category::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of update_catalog_category (PATCH /api/catalog-categories/{id}); `to_json` writes it.
+struct update_catalog_category {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The name of the catalog category.
+    };
+    static constexpr std::string_view type = "catalog-category"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_catalog_category& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    return ::klaviyo::api::detail::resource_body(update_catalog_category::type, b.id, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of bulk_create_catalog_items (POST /api/catalog-item-bulk-create-jobs); `to_json` writes it.
+struct bulk_create_catalog_items {
+    /// The attributes (the spec requires: items).
+    struct attributes_type {
+        std::optional<json::value> items{}; ///< Array of catalog items to create.
+    };
+    static constexpr std::string_view type = "catalog-item-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_catalog_items& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "items", b.attributes.items);
+    return ::klaviyo::api::detail::resource_body(bulk_create_catalog_items::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_update_catalog_items (POST /api/catalog-item-bulk-update-jobs); `to_json` writes it.
+struct bulk_update_catalog_items {
+    /// The attributes (the spec requires: items).
+    struct attributes_type {
+        std::optional<json::value> items{}; ///< Array of catalog items to update.
+    };
+    static constexpr std::string_view type = "catalog-item-bulk-update-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_update_catalog_items& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "items", b.attributes.items);
+    return ::klaviyo::api::detail::resource_body(bulk_update_catalog_items::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_delete_catalog_items (POST /api/catalog-item-bulk-delete-jobs); `to_json` writes it.
+struct bulk_delete_catalog_items {
+    /// The attributes (the spec requires: items).
+    struct attributes_type {
+        std::optional<json::value> items{}; ///< Array of catalog items to delete.
+    };
+    static constexpr std::string_view type = "catalog-item-bulk-delete-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_delete_catalog_items& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "items", b.attributes.items);
+    return ::klaviyo::api::detail::resource_body(bulk_delete_catalog_items::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_create_catalog_variants (POST /api/catalog-variant-bulk-create-jobs); `to_json` writes it.
+struct bulk_create_catalog_variants {
+    /// The attributes (the spec requires: variants).
+    struct attributes_type {
+        std::optional<json::value> variants{}; ///< Array of catalog variants to create.
+    };
+    static constexpr std::string_view type = "catalog-variant-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_catalog_variants& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "variants", b.attributes.variants);
+    return ::klaviyo::api::detail::resource_body(bulk_create_catalog_variants::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_update_catalog_variants (POST /api/catalog-variant-bulk-update-jobs); `to_json` writes it.
+struct bulk_update_catalog_variants {
+    /// The attributes (the spec requires: variants).
+    struct attributes_type {
+        std::optional<json::value> variants{}; ///< Array of catalog variants to update.
+    };
+    static constexpr std::string_view type = "catalog-variant-bulk-update-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_update_catalog_variants& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "variants", b.attributes.variants);
+    return ::klaviyo::api::detail::resource_body(bulk_update_catalog_variants::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_delete_catalog_variants (POST /api/catalog-variant-bulk-delete-jobs); `to_json` writes it.
+struct bulk_delete_catalog_variants {
+    /// The attributes (the spec requires: variants).
+    struct attributes_type {
+        std::optional<json::value> variants{}; ///< Array of catalog variants to delete.
+    };
+    static constexpr std::string_view type = "catalog-variant-bulk-delete-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_delete_catalog_variants& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "variants", b.attributes.variants);
+    return ::klaviyo::api::detail::resource_body(bulk_delete_catalog_variants::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_create_catalog_categories (POST /api/catalog-category-bulk-create-jobs); `to_json` writes it.
+struct bulk_create_catalog_categories {
+    /// The attributes (the spec requires: categories).
+    struct attributes_type {
+        std::optional<json::value> categories{}; ///< Array of catalog categories to create.
+    };
+    static constexpr std::string_view type = "catalog-category-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_catalog_categories& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "categories", b.attributes.categories);
+    return ::klaviyo::api::detail::resource_body(bulk_create_catalog_categories::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_update_catalog_categories (POST /api/catalog-category-bulk-update-jobs); `to_json` writes it.
+struct bulk_update_catalog_categories {
+    /// The attributes (the spec requires: categories).
+    struct attributes_type {
+        std::optional<json::value> categories{}; ///< Array of catalog categories to update.
+    };
+    static constexpr std::string_view type = "catalog-category-bulk-update-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_update_catalog_categories& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "categories", b.attributes.categories);
+    return ::klaviyo::api::detail::resource_body(bulk_update_catalog_categories::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_delete_catalog_categories (POST /api/catalog-category-bulk-delete-jobs); `to_json` writes it.
+struct bulk_delete_catalog_categories {
+    /// The attributes (the spec requires: categories).
+    struct attributes_type {
+        std::optional<json::value> categories{}; ///< Array of catalog categories to delete.
+    };
+    static constexpr std::string_view type = "catalog-category-bulk-delete-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_delete_catalog_categories& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "categories", b.attributes.categories);
+    return ::klaviyo::api::detail::resource_body(bulk_delete_catalog_categories::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_back_in_stock_subscription (POST /api/back-in-stock-subscriptions); `to_json` writes it.
+struct create_back_in_stock_subscription {
+    /// The attributes (the spec requires: channels).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> channels{}; ///< The channel(s) through which the profile would like to receive the back in stock notification. This can be leveraged within a back in stock flow to ...
+        ::klaviyo::nullable<json::value> profile{}; ///< the `profile` member
+    };
+    static constexpr std::string_view type = "back-in-stock-subscription"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_back_in_stock_subscription& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "channels", b.attributes.channels);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_back_in_stock_subscription::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of add_items_to_catalog_category (POST /api/catalog-categories/{id}/relationships/items); `to_json` writes it.
+struct add_items_to_catalog_category {
+    static constexpr std::string_view type = "catalog-item"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const add_items_to_catalog_category& b) {
+    return ::klaviyo::api::detail::identifiers_body(add_items_to_catalog_category::type, b.data);
+}
+
+/// The body of update_items_for_catalog_category (PATCH /api/catalog-categories/{id}/relationships/items); `to_json` writes it.
+struct update_items_for_catalog_category {
+    static constexpr std::string_view type = "catalog-item"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const update_items_for_catalog_category& b) {
+    return ::klaviyo::api::detail::identifiers_body(update_items_for_catalog_category::type, b.data);
+}
+
+/// The body of remove_items_from_catalog_category (DELETE /api/catalog-categories/{id}/relationships/items); `to_json` writes it.
+struct remove_items_from_catalog_category {
+    static constexpr std::string_view type = "catalog-item"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_items_from_catalog_category& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_items_from_catalog_category::type, b.data);
+}
+
+/// The body of add_categories_to_catalog_item (POST /api/catalog-items/{id}/relationships/categories); `to_json` writes it.
+struct add_categories_to_catalog_item {
+    static constexpr std::string_view type = "catalog-category"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const add_categories_to_catalog_item& b) {
+    return ::klaviyo::api::detail::identifiers_body(add_categories_to_catalog_item::type, b.data);
+}
+
+/// The body of update_categories_for_catalog_item (PATCH /api/catalog-items/{id}/relationships/categories); `to_json` writes it.
+struct update_categories_for_catalog_item {
+    static constexpr std::string_view type = "catalog-category"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const update_categories_for_catalog_item& b) {
+    return ::klaviyo::api::detail::identifiers_body(update_categories_for_catalog_item::type, b.data);
+}
+
+/// The body of remove_categories_from_catalog_item (DELETE /api/catalog-items/{id}/relationships/categories); `to_json` writes it.
+struct remove_categories_from_catalog_item {
+    static constexpr std::string_view type = "catalog-category"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_categories_from_catalog_item& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_categories_from_catalog_item::type, b.data);
+}
+
+} // namespace bodies
+
 /// GET /api/catalog-items: Get Catalog Items.
 struct get_catalog_items {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -239,6 +666,7 @@ struct get_catalog_items {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
     ///@}
 };
@@ -262,6 +690,7 @@ struct create_catalog_item {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::catalog_item>;
+    using body_type = bodies::create_catalog_item;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -285,6 +714,7 @@ struct get_catalog_item {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
     ///@}
 };
@@ -308,6 +738,7 @@ struct update_catalog_item {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 23};
     using result = ::klaviyo::api::single<attributes::catalog_item>;
+    using body_type = bodies::update_catalog_item;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -331,6 +762,7 @@ struct delete_catalog_item {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -354,6 +786,7 @@ struct get_catalog_variants {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
     ///@}
 };
@@ -377,6 +810,7 @@ struct create_catalog_variant {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 42};
     using result = ::klaviyo::api::single<attributes::catalog_variant>;
+    using body_type = bodies::create_catalog_variant;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -400,6 +834,7 @@ struct get_catalog_variant {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -423,6 +858,7 @@ struct update_catalog_variant {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 66};
     using result = ::klaviyo::api::single<attributes::catalog_variant>;
+    using body_type = bodies::update_catalog_variant;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -446,6 +882,7 @@ struct delete_catalog_variant {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -469,6 +906,7 @@ struct get_catalog_categories {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
     ///@}
 };
@@ -492,6 +930,7 @@ struct create_catalog_category {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 83};
     using result = ::klaviyo::api::single<attributes::catalog_category>;
+    using body_type = bodies::create_catalog_category;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_13, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -515,6 +954,7 @@ struct get_catalog_category {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -538,6 +978,7 @@ struct update_catalog_category {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 95};
     using result = ::klaviyo::api::single<attributes::catalog_category>;
+    using body_type = bodies::update_catalog_category;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -561,6 +1002,7 @@ struct delete_catalog_category {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -584,6 +1026,7 @@ struct get_bulk_create_catalog_items_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_21, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -607,6 +1050,7 @@ struct bulk_create_catalog_items {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 105};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_create_job>;
+    using body_type = bodies::bulk_create_catalog_items;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_21, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -630,6 +1074,7 @@ struct get_bulk_create_catalog_items_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_24, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
     ///@}
 };
@@ -653,6 +1098,7 @@ struct get_bulk_update_catalog_items_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_update_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_26, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -676,6 +1122,7 @@ struct bulk_update_catalog_items {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 111};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_update_job>;
+    using body_type = bodies::bulk_update_catalog_items;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_26, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -699,6 +1146,7 @@ struct get_bulk_update_catalog_items_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_update_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_27, {}, detail_catalogs::include_25, {}, {}, false, {}, {}};
     ///@}
 };
@@ -722,6 +1170,7 @@ struct get_bulk_delete_catalog_items_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -745,6 +1194,7 @@ struct bulk_delete_catalog_items {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 117};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_delete_job>;
+    using body_type = bodies::bulk_delete_catalog_items;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -768,6 +1218,7 @@ struct get_bulk_delete_catalog_items_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_item_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_28, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -791,6 +1242,7 @@ struct get_bulk_create_variants_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_29, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -814,6 +1266,7 @@ struct bulk_create_catalog_variants {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 125};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_create_job>;
+    using body_type = bodies::bulk_create_catalog_variants;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_29, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -837,6 +1290,7 @@ struct get_bulk_create_variants_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_30, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
     ///@}
 };
@@ -860,6 +1314,7 @@ struct get_bulk_update_variants_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_update_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_31, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -883,6 +1338,7 @@ struct bulk_update_catalog_variants {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 131};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_update_job>;
+    using body_type = bodies::bulk_update_catalog_variants;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_31, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -906,6 +1362,7 @@ struct get_bulk_update_variants_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_update_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_32, {}, detail_catalogs::include_9, {}, {}, false, {}, {}};
     ///@}
 };
@@ -929,6 +1386,7 @@ struct get_bulk_delete_variants_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -952,6 +1410,7 @@ struct bulk_delete_catalog_variants {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 137};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_delete_job>;
+    using body_type = bodies::bulk_delete_catalog_variants;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -975,6 +1434,7 @@ struct get_bulk_delete_variants_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_variant_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_33, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -998,6 +1458,7 @@ struct get_bulk_create_categories_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_34, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -1021,6 +1482,7 @@ struct bulk_create_catalog_categories {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 145};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_create_job>;
+    using body_type = bodies::bulk_create_catalog_categories;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_34, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1044,6 +1506,7 @@ struct get_bulk_create_categories_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_35, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1067,6 +1530,7 @@ struct get_bulk_update_categories_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_update_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_37, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -1090,6 +1554,7 @@ struct bulk_update_catalog_categories {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 151};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_update_job>;
+    using body_type = bodies::bulk_update_catalog_categories;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_37, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1113,6 +1578,7 @@ struct get_bulk_update_categories_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_update_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_38, {}, detail_catalogs::include_36, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1136,6 +1602,7 @@ struct get_bulk_delete_categories_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, detail_catalogs::filter_22, false, {}, {}};
     ///@}
 };
@@ -1159,6 +1626,7 @@ struct bulk_delete_catalog_categories {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 157};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_delete_job>;
+    using body_type = bodies::bulk_delete_catalog_categories;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_23, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1182,6 +1650,7 @@ struct get_bulk_delete_categories_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::catalog_category_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_39, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1205,6 +1674,7 @@ struct create_back_in_stock_subscription {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 165};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_back_in_stock_subscription;
     static constexpr operation_facts facts{detail_catalogs::scopes_40, detail_catalogs::success_23, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1228,6 +1698,7 @@ struct get_items_for_catalog_category {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_2, {}, detail_catalogs::include_9, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
     ///@}
 };
@@ -1251,6 +1722,7 @@ struct get_item_ids_for_catalog_category {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_item>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_6, false, {}, {}};
     ///@}
 };
@@ -1274,6 +1746,7 @@ struct add_items_to_catalog_category {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::add_items_to_catalog_category;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1297,6 +1770,7 @@ struct update_items_for_catalog_category {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_items_for_catalog_category;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1320,6 +1794,7 @@ struct remove_items_from_catalog_category {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 183};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_items_from_catalog_category;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1343,6 +1818,7 @@ struct get_variants_for_catalog_item {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_15, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
     ///@}
 };
@@ -1366,6 +1842,7 @@ struct get_variant_ids_for_catalog_item {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_variant>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_16, false, {}, {}};
     ///@}
 };
@@ -1389,6 +1866,7 @@ struct get_categories_for_catalog_item {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, detail_catalogs::fields_18, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
     ///@}
 };
@@ -1412,6 +1890,7 @@ struct get_category_ids_for_catalog_item {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::catalog_category>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_catalogs::scopes_7, detail_catalogs::success_8, {}, {}, {}, detail_catalogs::sort_10, detail_catalogs::filter_19, false, {}, {}};
     ///@}
 };
@@ -1435,6 +1914,7 @@ struct add_categories_to_catalog_item {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::add_categories_to_catalog_item;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1458,6 +1938,7 @@ struct update_categories_for_catalog_item {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_categories_for_catalog_item;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1481,6 +1962,7 @@ struct remove_categories_from_catalog_item {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_catalogs::schema_table, 187};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_categories_from_catalog_item;
     static constexpr operation_facts facts{detail_catalogs::scopes_12, detail_catalogs::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Client: 12 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/geofence.hpp>
@@ -270,6 +271,226 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_client
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_client_review (POST /client/reviews); `to_json` writes it.
+struct create_client_review {
+    /// The attributes (the spec requires: review_type, email, author, content).
+    struct attributes_type {
+        std::optional<std::string> review_type{}; ///< The type of this review -- either a review or a question
+        std::optional<std::string> email{}; ///< The email of the author of this review
+        std::optional<std::string> author{}; ///< The author of this review
+        std::optional<std::string> content{}; ///< The content of this review
+        ::klaviyo::nullable<std::string> incentive_type{}; ///< The incentive type for the review
+        ::klaviyo::nullable<json::value> product{}; ///< The product associated with this review
+        ::klaviyo::nullable<std::int64_t> rating{}; ///< The rating of this review on a scale from 1-5. If the review type is "question", this field will be null.
+        ::klaviyo::nullable<std::string> title{}; ///< The title of this review
+        ::klaviyo::nullable<json::value> custom_questions{}; ///< Custom question and answers for the review
+        ::klaviyo::nullable<std::vector<std::string>> images{}; ///< The list of images submitted with this review (represented as a list of urls or base-64 encoded data-uri). If there are no images, this field will be ...
+    };
+    static constexpr std::string_view type = "review"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_client_review& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "review_type", b.attributes.review_type);
+    ::klaviyo::api::detail::write(a, "email", b.attributes.email);
+    ::klaviyo::api::detail::write(a, "author", b.attributes.author);
+    ::klaviyo::api::detail::write(a, "content", b.attributes.content);
+    ::klaviyo::api::detail::write(a, "incentive_type", b.attributes.incentive_type);
+    ::klaviyo::api::detail::write(a, "product", b.attributes.product);
+    ::klaviyo::api::detail::write(a, "rating", b.attributes.rating);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "custom_questions", b.attributes.custom_questions);
+    ::klaviyo::api::detail::write(a, "images", b.attributes.images);
+    return ::klaviyo::api::detail::resource_body(create_client_review::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of create_client_subscription (POST /client/subscriptions); `to_json` writes it.
+struct create_client_subscription {
+    /// The attributes (the spec requires: profile).
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> custom_source{}; ///< A custom method detail or source to store on the consent records for this subscription.
+        std::optional<json::value> profile{}; ///< the `profile` member
+    };
+    static constexpr std::string_view type = "subscription"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_client_subscription& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "custom_source", b.attributes.custom_source);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_client_subscription::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of create_client_push_token (POST /client/push-tokens); `to_json` writes it.
+struct create_client_push_token {
+    /// The attributes (the spec requires: token, platform, vendor, profile).
+    struct attributes_type {
+        std::optional<std::string> token{}; ///< A push token from APNS or FCM.
+        std::optional<std::string> platform{}; ///< The platform on which the push token was created.
+        ::klaviyo::nullable<std::string> enablement_status{}; ///< This is the enablement status for the individual push token.
+        std::optional<std::string> vendor{}; ///< The vendor of the push token.
+        ::klaviyo::nullable<std::string> background{}; ///< The background state of the push token.
+        ::klaviyo::nullable<json::value> device_metadata{}; ///< Metadata about the device that created the push token
+        std::optional<json::value> profile{}; ///< The profile associated with the push token to create/update
+    };
+    static constexpr std::string_view type = "push-token"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_client_push_token& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "token", b.attributes.token);
+    ::klaviyo::api::detail::write(a, "platform", b.attributes.platform);
+    ::klaviyo::api::detail::write(a, "enablement_status", b.attributes.enablement_status);
+    ::klaviyo::api::detail::write(a, "vendor", b.attributes.vendor);
+    ::klaviyo::api::detail::write(a, "background", b.attributes.background);
+    ::klaviyo::api::detail::write(a, "device_metadata", b.attributes.device_metadata);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_client_push_token::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of unregister_client_push_token (POST /client/push-token-unregister); `to_json` writes it.
+struct unregister_client_push_token {
+    /// The attributes (the spec requires: token, platform, profile).
+    struct attributes_type {
+        std::optional<std::string> token{}; ///< A push token from APNS or FCM.
+        std::optional<std::string> platform{}; ///< The platform on which the push token was created.
+        ::klaviyo::nullable<std::string> vendor{}; ///< The vendor of the push token.
+        std::optional<json::value> profile{}; ///< The profile associated with the push token to create/update
+    };
+    static constexpr std::string_view type = "push-token-unregister"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const unregister_client_push_token& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "token", b.attributes.token);
+    ::klaviyo::api::detail::write(a, "platform", b.attributes.platform);
+    ::klaviyo::api::detail::write(a, "vendor", b.attributes.vendor);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(unregister_client_push_token::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_client_event (POST /client/events); `to_json` writes it.
+struct create_client_event {
+    /// The attributes (the spec requires: properties, metric, profile).
+    struct attributes_type {
+        std::optional<json::value> properties{}; ///< Properties of this event (must not exceed 400 properties). The size of the event payload must not exceed 5 MB, and each string cannot be larger than ...
+        ::klaviyo::nullable<std::string> time{}; ///< When this event occurred. By default, the time the request was received will be used. The time is truncated to the second. The time must be after the ...
+        ::klaviyo::nullable<double> value{}; ///< A numeric, monetary value to associate with this event. For example, the dollar amount of a purchase.
+        ::klaviyo::nullable<std::string> value_currency{}; ///< The ISO 4217 currency code of the value associated with the event.
+        ::klaviyo::nullable<std::string> unique_id{}; ///< A unique identifier for an event. If the unique_id is repeated for the same profile and metric, only the first processed event will be recorded. If ...
+        ::klaviyo::nullable<bool> backfill{}; ///< When true, the event is recorded but does NOT trigger flows. Use this when backfilling historical events so existing flow definitions do not re-fire ...
+        std::optional<json::value> metric{}; ///< the `metric` member
+        std::optional<json::value> profile{}; ///< the `profile` member
+    };
+    static constexpr std::string_view type = "event"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_client_event& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    ::klaviyo::api::detail::write(a, "time", b.attributes.time);
+    ::klaviyo::api::detail::write(a, "value", b.attributes.value);
+    ::klaviyo::api::detail::write(a, "value_currency", b.attributes.value_currency);
+    ::klaviyo::api::detail::write(a, "unique_id", b.attributes.unique_id);
+    ::klaviyo::api::detail::write(a, "backfill", b.attributes.backfill);
+    ::klaviyo::api::detail::write(a, "metric", b.attributes.metric);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_client_event::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_client_profile (POST /client/profiles); `to_json` writes it.
+struct create_client_profile {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> email{}; ///< Individual's email address
+        ::klaviyo::nullable<std::string> phone_number{}; ///< Individual's phone number in E.164 format
+        ::klaviyo::nullable<std::string> external_id{}; ///< A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such as a point-of-sale system. Format ...
+        ::klaviyo::nullable<std::string> anonymous_id{}; ///< the `anonymous_id` member
+        ::klaviyo::nullable<std::string> kx{}; ///< Also known as the exchange_id, this is an encrypted identifier used for identifying a profile by Klaviyo's web tracking. You can use this field as a ...
+        ::klaviyo::nullable<std::string> first_name{}; ///< Individual's first name
+        ::klaviyo::nullable<std::string> last_name{}; ///< Individual's last name
+        ::klaviyo::nullable<std::string> organization{}; ///< Name of the company or organization within the company for whom the individual works
+        ::klaviyo::nullable<std::string> locale{}; ///< The locale of the profile, in the IETF BCP 47 language tag format like (ISO 639-1/2)-(ISO 3166 alpha-2)
+        ::klaviyo::nullable<std::string> title{}; ///< Individual's job title
+        ::klaviyo::nullable<std::string> image{}; ///< URL pointing to the location of a profile image
+        ::klaviyo::nullable<json::value> location{}; ///< the `location` member
+        ::klaviyo::nullable<json::value> properties{}; ///< An object containing key/value pairs for any custom properties assigned to this profile
+    };
+    static constexpr std::string_view type = "profile"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::value meta{}; ///< data.meta; null: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_client_profile& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "email", b.attributes.email);
+    ::klaviyo::api::detail::write(a, "phone_number", b.attributes.phone_number);
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "anonymous_id", b.attributes.anonymous_id);
+    ::klaviyo::api::detail::write(a, "_kx", b.attributes.kx);
+    ::klaviyo::api::detail::write(a, "first_name", b.attributes.first_name);
+    ::klaviyo::api::detail::write(a, "last_name", b.attributes.last_name);
+    ::klaviyo::api::detail::write(a, "organization", b.attributes.organization);
+    ::klaviyo::api::detail::write(a, "locale", b.attributes.locale);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "image", b.attributes.image);
+    ::klaviyo::api::detail::write(a, "location", b.attributes.location);
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    return ::klaviyo::api::detail::resource_body(create_client_profile::type, b.id, std::move(a), true, json::object{}, b.meta);
+}
+
+/// The body of bulk_create_client_events (POST /client/event-bulk-create); `to_json` writes it.
+struct bulk_create_client_events {
+    /// The attributes (the spec requires: profile, events).
+    struct attributes_type {
+        ::klaviyo::nullable<bool> backfill{}; ///< When true, the event is recorded but does NOT trigger flows. Use this when backfilling historical events so existing flow definitions do not re-fire ...
+        std::optional<json::value> profile{}; ///< the `profile` member
+        std::optional<json::value> events{}; ///< the `events` member
+    };
+    static constexpr std::string_view type = "event-bulk-create"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_client_events& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "backfill", b.attributes.backfill);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    ::klaviyo::api::detail::write(a, "events", b.attributes.events);
+    return ::klaviyo::api::detail::resource_body(bulk_create_client_events::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_client_back_in_stock_subscription (POST /client/back-in-stock-subscriptions); `to_json` writes it.
+struct create_client_back_in_stock_subscription {
+    /// The attributes (the spec requires: channels, profile).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> channels{}; ///< The channel(s) through which the profile would like to receive the back in stock notification. This can be leveraged within a back in stock flow to ...
+        std::optional<json::value> profile{}; ///< the `profile` member
+    };
+    static constexpr std::string_view type = "back-in-stock-subscription"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_client_back_in_stock_subscription& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "channels", b.attributes.channels);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_client_back_in_stock_subscription::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /client/review-values-reports: Get Client Review Values Reports.
 struct get_client_review_values_reports {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -289,6 +510,7 @@ struct get_client_review_values_reports {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::review_values_report>;
+    using body_type = void;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_1, {}, {}, {}, detail_client::filter_3, false, detail_client::query_5, detail_client::query_5};
     ///@}
 };
@@ -312,6 +534,7 @@ struct get_client_reviews {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::review>;
+    using body_type = void;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_7, {}, {}, detail_client::sort_14, detail_client::filter_13, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -335,6 +558,7 @@ struct create_client_review {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 0};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_client_review;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -358,6 +582,7 @@ struct get_client_geofences {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::geofence>;
+    using body_type = void;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_18, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -381,6 +606,7 @@ struct create_client_subscription {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 26};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_client_subscription;
     static constexpr operation_facts facts{detail_client::scopes_19, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -404,6 +630,7 @@ struct create_client_push_token {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 110};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_client_push_token;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -427,6 +654,7 @@ struct unregister_client_push_token {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 149};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::unregister_client_push_token;
     static constexpr operation_facts facts{{}, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -450,6 +678,7 @@ struct create_client_event {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 173};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_client_event;
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -473,6 +702,7 @@ struct create_client_profile {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 209};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_client_profile;
     static constexpr operation_facts facts{detail_client::scopes_21, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -496,6 +726,7 @@ struct bulk_create_client_events {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 227};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::bulk_create_client_events;
     static constexpr operation_facts facts{detail_client::scopes_20, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -519,6 +750,7 @@ struct create_client_back_in_stock_subscription {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_client::schema_table, 244};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_client_back_in_stock_subscription;
     static constexpr operation_facts facts{detail_client::scopes_22, detail_client::success_16, {}, {}, {}, {}, {}, false, detail_client::query_15, detail_client::query_15};
     ///@}
 };
@@ -542,6 +774,7 @@ struct get_client_ip_allowlist {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::ip_allowlist>;
+    using body_type = void;
     static constexpr operation_facts facts{{}, detail_client::success_4, detail_client::fields_24, {}, {}, {}, {}, false, detail_client::query_15, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Conversations: 1 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 
@@ -94,6 +95,30 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_conversations
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_conversation_message (POST /api/conversation-messages); `to_json` writes it.
+struct create_conversation_message {
+    /// The attributes (the spec requires: body).
+    struct attributes_type {
+        std::optional<std::string> body{}; ///< the `body` member
+        ::klaviyo::nullable<json::value> message_hierarchy{}; ///< An ordered RCS and SMS pair to send instead of a plain SMS: the RCS content first, then the SMS fallback delivered when RCS cannot be sent.
+    };
+    static constexpr std::string_view type = "conversation-message"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_conversation_message& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "body", b.attributes.body);
+    ::klaviyo::api::detail::write(a, "message_hierarchy", b.attributes.message_hierarchy);
+    return ::klaviyo::api::detail::resource_body(create_conversation_message::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+} // namespace bodies
+
 /// POST /api/conversation-messages: Create Conversation Message.
 struct create_conversation_message {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -113,6 +138,7 @@ struct create_conversation_message {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_conversations::schema_table, 0};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_conversation_message;
     static constexpr operation_facts facts{detail_conversations::scopes_0, detail_conversations::success_1, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Coupons: 17 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/coupon.hpp>
@@ -78,6 +79,104 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_coupons
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_coupon (POST /api/coupons); `to_json` writes it.
+struct create_coupon {
+    /// The attributes (the spec requires: external_id).
+    struct attributes_type {
+        std::optional<std::string> external_id{}; ///< This is the id that is stored in an integration such as Shopify or Magento.
+        ::klaviyo::nullable<std::string> description{}; ///< A description of the coupon.
+        ::klaviyo::nullable<json::value> monitor_configuration{}; ///< The monitor configuration for the coupon.
+    };
+    static constexpr std::string_view type = "coupon"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_coupon& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "monitor_configuration", b.attributes.monitor_configuration);
+    return ::klaviyo::api::detail::resource_body(create_coupon::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_coupon (PATCH /api/coupons/{id}); `to_json` writes it.
+struct update_coupon {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> description{}; ///< A description of the coupon.
+        ::klaviyo::nullable<json::value> monitor_configuration{}; ///< The monitor configuration for the coupon.
+    };
+    static constexpr std::string_view type = "coupon"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_coupon& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "monitor_configuration", b.attributes.monitor_configuration);
+    return ::klaviyo::api::detail::resource_body(update_coupon::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_coupon_code (POST /api/coupon-codes); `to_json` writes it.
+struct create_coupon_code {
+    /// The attributes (the spec requires: unique_code).
+    struct attributes_type {
+        std::optional<std::string> unique_code{}; ///< This is a unique string that will be or is assigned to each customer/profile and is associated with a coupon.
+        ::klaviyo::nullable<std::string> expires_at{}; ///< The datetime when this coupon code will expire. If not specified or set to null, it will be automatically set to 1 year.
+    };
+    static constexpr std::string_view type = "coupon-code"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_coupon_code& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "unique_code", b.attributes.unique_code);
+    ::klaviyo::api::detail::write(a, "expires_at", b.attributes.expires_at);
+    return ::klaviyo::api::detail::resource_body(create_coupon_code::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of update_coupon_code (PATCH /api/coupon-codes/{id}); `to_json` writes it.
+struct update_coupon_code {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> status{}; ///< The API status of our coupon codes.
+        ::klaviyo::nullable<std::string> expires_at{}; ///< The datetime when this coupon code will expire. If not specified or set to null, it will be automatically set to 1 year.
+    };
+    static constexpr std::string_view type = "coupon-code"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_coupon_code& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "status", b.attributes.status);
+    ::klaviyo::api::detail::write(a, "expires_at", b.attributes.expires_at);
+    return ::klaviyo::api::detail::resource_body(update_coupon_code::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_create_coupon_codes (POST /api/coupon-code-bulk-create-jobs); `to_json` writes it.
+struct bulk_create_coupon_codes {
+    /// The attributes (the spec requires: coupon-codes).
+    struct attributes_type {
+        std::optional<json::value> coupon_codes{}; ///< Array of coupon codes to create.
+    };
+    static constexpr std::string_view type = "coupon-code-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_coupon_codes& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "coupon-codes", b.attributes.coupon_codes);
+    return ::klaviyo::api::detail::resource_body(bulk_create_coupon_codes::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/coupons: Get Coupons.
 struct get_coupons {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -97,6 +196,7 @@ struct get_coupons {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -120,6 +220,7 @@ struct create_coupon {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::coupon>;
+    using body_type = bodies::create_coupon;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_5, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -143,6 +244,7 @@ struct get_coupon {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -166,6 +268,7 @@ struct update_coupon {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 7};
     using result = ::klaviyo::api::single<attributes::coupon>;
+    using body_type = bodies::update_coupon;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -189,6 +292,7 @@ struct delete_coupon {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_4, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -212,6 +316,7 @@ struct get_coupon_codes {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, detail_coupons::filter_12, true, {}, {}};
     ///@}
 };
@@ -235,6 +340,7 @@ struct create_coupon_code {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 13};
     using result = ::klaviyo::api::single<attributes::coupon_code>;
+    using body_type = bodies::create_coupon_code;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -258,6 +364,7 @@ struct get_coupon_code {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon_code>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_8, {}, detail_coupons::include_14, {}, {}, false, {}, {}};
     ///@}
 };
@@ -281,6 +388,7 @@ struct update_coupon_code {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 23};
     using result = ::klaviyo::api::single<attributes::coupon_code>;
+    using body_type = bodies::update_coupon_code;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -304,6 +412,7 @@ struct delete_coupon_code {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -327,6 +436,7 @@ struct get_bulk_create_coupon_code_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_18, {}, {}, {}, detail_coupons::filter_19, false, {}, {}};
     ///@}
 };
@@ -350,6 +460,7 @@ struct bulk_create_coupon_codes {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_coupons::schema_table, 29};
     using result = ::klaviyo::api::single<attributes::coupon_code_bulk_create_job>;
+    using body_type = bodies::bulk_create_coupon_codes;
     static constexpr operation_facts facts{detail_coupons::scopes_16, detail_coupons::success_20, detail_coupons::fields_18, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -373,6 +484,7 @@ struct get_bulk_create_coupon_codes_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon_code_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_21, {}, detail_coupons::include_22, {}, {}, false, {}, {}};
     ///@}
 };
@@ -396,6 +508,7 @@ struct get_coupon_for_coupon_code {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, detail_coupons::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -419,6 +532,7 @@ struct get_coupon_id_for_coupon_code {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::coupon>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_2, detail_coupons::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -442,6 +556,7 @@ struct get_coupon_codes_for_coupon {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, detail_coupons::fields_15, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
     ///@}
 };
@@ -465,6 +580,7 @@ struct get_coupon_code_ids_for_coupon {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::coupon_code>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_coupons::scopes_13, detail_coupons::success_3, {}, {}, {}, {}, detail_coupons::filter_12, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Custom Objects: 39 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/data_source.hpp>
@@ -192,6 +193,237 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_custom_objects
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_data_source (POST /api/data-sources); `to_json` writes it.
+struct create_data_source {
+    /// The attributes (the spec requires: title).
+    struct attributes_type {
+        std::optional<std::string> title{}; ///< The title of the data source. Must be between 1 and 255 characters and unique within the namespace.
+        ::klaviyo::nullable<std::string> visibility{}; ///< Visibility of data source.
+        ::klaviyo::nullable<std::string> description{}; ///< the `description` member
+        ::klaviyo::nullable<std::string> namespace_{}; ///< The namespace of the data source.
+    };
+    static constexpr std::string_view type = "data-source"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_data_source& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "visibility", b.attributes.visibility);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "namespace", b.attributes.namespace_);
+    return ::klaviyo::api::detail::resource_body(create_data_source::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_source_mapping (PATCH /api/source-mappings/{id}); `to_json` writes it.
+struct update_source_mapping {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> property_mappings{}; ///< A mapping of source property IDs to source mappings
+        ::klaviyo::nullable<json::value> relationship_mappings{}; ///< A mapping of source relationship IDs to source mappings
+    };
+    static constexpr std::string_view type = "source-mapping"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_source_mapping& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "property_mappings", b.attributes.property_mappings);
+    ::klaviyo::api::detail::write(a, "relationship_mappings", b.attributes.relationship_mappings);
+    return ::klaviyo::api::detail::resource_body(update_source_mapping::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_object_type (POST /api/object-types); `to_json` writes it.
+struct create_object_type {
+    /// The attributes (the spec requires: title).
+    struct attributes_type {
+        std::optional<std::string> title{}; ///< The title for this object type. Note that this title moves in lockstep with the associated object-schema title.
+        ::klaviyo::nullable<std::string> description{}; ///< The description of this object type. Note that this description moves in lockstep with the associated object-schema description.
+        ::klaviyo::nullable<std::string> visibility{}; ///< The visibility of this object type
+        ::klaviyo::nullable<std::string> namespace_{}; ///< The namespace of this object type. Either custom-objects or applications/ , where is the ULID of the OAuth application that owns the object type. ...
+        ::klaviyo::nullable<json::value> object_schema{}; ///< The object schema to create with this object type
+    };
+    static constexpr std::string_view type = "object-type"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_object_type& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "visibility", b.attributes.visibility);
+    ::klaviyo::api::detail::write(a, "namespace", b.attributes.namespace_);
+    ::klaviyo::api::detail::write(a, "object-schema", b.attributes.object_schema);
+    return ::klaviyo::api::detail::resource_body(create_object_type::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_object_schema (PATCH /api/object-schemas/{id}); `to_json` writes it.
+struct update_object_schema {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> title{}; ///< The title for this object schema
+        ::klaviyo::nullable<json::value> properties{}; ///< Properties of the object schema
+        ::klaviyo::nullable<std::string> description{}; ///< The description of this object schema
+        ::klaviyo::nullable<std::string> status{}; ///< The status to move this object schema to. Only active and draft may be written; setting active activates the schema. While activation is in progress, ...
+        ::klaviyo::nullable<std::vector<std::string>> required{}; ///< Properties that are required on the object schema
+    };
+    static constexpr std::string_view type = "object-schema"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_object_schema& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "status", b.attributes.status);
+    ::klaviyo::api::detail::write(a, "required", b.attributes.required);
+    return ::klaviyo::api::detail::resource_body(update_object_schema::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_create_data_source_records (POST /api/data-source-record-bulk-create-jobs); `to_json` writes it.
+struct bulk_create_data_source_records {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> data_source_records{}; ///< The records to ingest.
+    };
+    static constexpr std::string_view type = "data-source-record-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_data_source_records& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "data-source-records", b.attributes.data_source_records);
+    return ::klaviyo::api::detail::resource_body(bulk_create_data_source_records::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of create_data_source_record (POST /api/data-source-record-create-jobs); `to_json` writes it.
+struct create_data_source_record {
+    /// The attributes (the spec requires: data-source-record).
+    struct attributes_type {
+        std::optional<json::value> data_source_record{}; ///< The records to ingest.
+    };
+    static constexpr std::string_view type = "data-source-record-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_data_source_record& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "data-source-record", b.attributes.data_source_record);
+    return ::klaviyo::api::detail::resource_body(create_data_source_record::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of create_object_schema (POST /api/object-schemas); `to_json` writes it.
+struct create_object_schema {
+    /// The attributes (the spec requires: title, properties).
+    struct attributes_type {
+        std::optional<std::string> title{}; ///< The title for this object schema
+        std::optional<json::value> properties{}; ///< Properties of the object schema
+        ::klaviyo::nullable<std::string> description{}; ///< The description of this object schema
+        ::klaviyo::nullable<std::string> status{}; ///< The status to create this object schema in. Defaults to draft. Setting active activates the schema immediately; while activation is in progress, ...
+        ::klaviyo::nullable<std::vector<std::string>> required{}; ///< Properties that are required on the object schema
+        ::klaviyo::nullable<json::value> source_mapping{}; ///< The source mapping to create with this object schema
+    };
+    static constexpr std::string_view type = "object-schema"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_object_schema& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "status", b.attributes.status);
+    ::klaviyo::api::detail::write(a, "required", b.attributes.required);
+    ::klaviyo::api::detail::write(a, "source-mapping", b.attributes.source_mapping);
+    return ::klaviyo::api::detail::resource_body(create_object_schema::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of bulk_delete_object_records (POST /api/object-record-bulk-delete-jobs); `to_json` writes it.
+struct bulk_delete_object_records {
+    static constexpr std::string_view type = "object-record-bulk-delete-job"; ///< data.type
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_delete_object_records& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(bulk_delete_object_records::type, std::nullopt, std::move(a), false, b.relationships, json::value{});
+}
+
+/// The body of create_object_schema_relationship (POST /api/object-schemas/{id}/relationships/object-schemas); `to_json` writes it.
+struct create_object_schema_relationship {
+    static constexpr std::string_view type = "object-schema"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const create_object_schema_relationship& b) {
+    return ::klaviyo::api::detail::identifiers_body(create_object_schema_relationship::type, b.data);
+}
+
+/// The body of update_object_schema_relationship (PATCH /api/object-schemas/{id}/relationships/object-schemas); `to_json` writes it.
+struct update_object_schema_relationship {
+    static constexpr std::string_view type = "object-schema"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    json::value meta{}; ///< data.meta; null: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_object_schema_relationship& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(update_object_schema_relationship::type, b.id, std::move(a), false, json::object{}, b.meta);
+}
+
+/// The body of delete_object_schema_relationship (DELETE /api/object-schemas/{id}/relationships/object-schemas); `to_json` writes it.
+struct delete_object_schema_relationship {
+    static constexpr std::string_view type = "object-schema"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const delete_object_schema_relationship& b) {
+    return ::klaviyo::api::detail::identifiers_body(delete_object_schema_relationship::type, b.data);
+}
+
+/// The body of create_profile_schema_relationship (POST /api/object-schemas/{id}/relationships/profile-object-schemas); `to_json` writes it.
+struct create_profile_schema_relationship {
+    static constexpr std::string_view type = "profile-object-schema"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const create_profile_schema_relationship& b) {
+    return ::klaviyo::api::detail::identifiers_body(create_profile_schema_relationship::type, b.data);
+}
+
+/// The body of update_profile_schema_relationship (PATCH /api/object-schemas/{id}/relationships/profile-object-schemas); `to_json` writes it.
+struct update_profile_schema_relationship {
+    static constexpr std::string_view type = "profile-object-schema"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    json::value meta{}; ///< data.meta; null: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_profile_schema_relationship& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(update_profile_schema_relationship::type, b.id, std::move(a), false, json::object{}, b.meta);
+}
+
+/// The body of delete_profile_schema_relationship (DELETE /api/object-schemas/{id}/relationships/profile-object-schemas); `to_json` writes it.
+struct delete_profile_schema_relationship {
+    static constexpr std::string_view type = "profile-object-schema"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const delete_profile_schema_relationship& b) {
+    return ::klaviyo::api::detail::identifiers_body(delete_profile_schema_relationship::type, b.data);
+}
+
+} // namespace bodies
+
 /// GET /api/data-sources: Get Data Sources.
 struct get_data_sources {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -211,6 +443,7 @@ struct get_data_sources {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::data_source>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -234,6 +467,7 @@ struct create_data_source {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::data_source>;
+    using body_type = bodies::create_data_source;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -257,6 +491,7 @@ struct get_data_source {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::data_source>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -280,6 +515,7 @@ struct delete_data_source {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -303,6 +539,7 @@ struct get_source_mapping {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -326,6 +563,7 @@ struct update_source_mapping {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 8};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
+    using body_type = bodies::update_source_mapping;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -349,6 +587,7 @@ struct get_object_types {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_type>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_11, {}, detail_custom_objects::include_14, {}, detail_custom_objects::filter_13, false, {}, {}};
     ///@}
 };
@@ -372,6 +611,7 @@ struct create_object_type {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 49};
     using result = ::klaviyo::api::single<attributes::object_type>;
+    using body_type = bodies::create_object_type;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -395,6 +635,7 @@ struct get_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_type>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_18, {}, detail_custom_objects::include_19, {}, {}, false, {}, {}};
     ///@}
 };
@@ -418,6 +659,7 @@ struct delete_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -441,6 +683,7 @@ struct get_object_schema {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_21, {}, detail_custom_objects::include_22, {}, {}, false, {}, {}};
     ///@}
 };
@@ -464,6 +707,7 @@ struct update_object_schema {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 76};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = bodies::update_object_schema;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -487,6 +731,7 @@ struct get_object_record {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_record>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -510,6 +755,7 @@ struct bulk_create_data_source_records {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 86};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::bulk_create_data_source_records;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -533,6 +779,7 @@ struct create_data_source_record {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 100};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_data_source_record;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -556,6 +803,7 @@ struct create_object_schema {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 109};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = bodies::create_object_schema;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_5, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -579,6 +827,7 @@ struct bulk_delete_object_records {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 123};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::bulk_delete_object_records;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_26, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -602,6 +851,7 @@ struct get_records_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_record>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -625,6 +875,7 @@ struct get_record_ids_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_record>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -648,6 +899,7 @@ struct get_ingestion_logs_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_ingestion_log>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_28, {}, detail_custom_objects::include_32, {}, detail_custom_objects::filter_31, false, {}, {}};
     ///@}
 };
@@ -671,6 +923,7 @@ struct get_ingestion_log_ids_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_ingestion_log>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, detail_custom_objects::filter_31, false, {}, {}};
     ///@}
 };
@@ -694,6 +947,7 @@ struct get_current_schema_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -717,6 +971,7 @@ struct get_current_schema_id_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -740,6 +995,7 @@ struct get_draft_schema_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -763,6 +1019,7 @@ struct get_draft_schema_id_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -786,6 +1043,7 @@ struct get_schema_versions_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -809,6 +1067,7 @@ struct get_schema_version_ids_for_object_type {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -832,6 +1091,7 @@ struct get_object_type_relationships {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_type>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -855,6 +1115,7 @@ struct get_profile_type_relationships {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_object_type>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -878,6 +1139,7 @@ struct get_source_mapping_for_object_schema {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, detail_custom_objects::fields_8, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -901,6 +1163,7 @@ struct get_source_mapping_id_for_object_schema {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::source_mapping>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -924,6 +1187,7 @@ struct get_object_schema_relationships {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -947,6 +1211,7 @@ struct create_object_schema_relationship {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 132};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_object_schema_relationship;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -970,6 +1235,7 @@ struct update_object_schema_relationship {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 139};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_object_schema_relationship;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -993,6 +1259,7 @@ struct delete_object_schema_relationship {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 146};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::delete_object_schema_relationship;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1016,6 +1283,7 @@ struct get_profile_schema_relationships {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_object_schema>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_custom_objects::scopes_2, detail_custom_objects::success_3, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1039,6 +1307,7 @@ struct create_profile_schema_relationship {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 152};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_profile_schema_relationship;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1062,6 +1331,7 @@ struct update_profile_schema_relationship {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 158};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_profile_schema_relationship;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1085,6 +1355,7 @@ struct delete_profile_schema_relationship {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_custom_objects::schema_table, 162};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::delete_profile_schema_relationship;
     static constexpr operation_facts facts{detail_custom_objects::scopes_4, detail_custom_objects::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

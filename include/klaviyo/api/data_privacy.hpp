@@ -4,6 +4,7 @@
 // Data Privacy: 1 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 
@@ -35,6 +36,27 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_data_privacy
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of request_profile_deletion (POST /api/data-privacy-deletion-jobs); `to_json` writes it.
+struct request_profile_deletion {
+    /// The attributes (the spec requires: profile).
+    struct attributes_type {
+        std::optional<json::value> profile{}; ///< the `profile` member
+    };
+    static constexpr std::string_view type = "data-privacy-deletion-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const request_profile_deletion& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(request_profile_deletion::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// POST /api/data-privacy-deletion-jobs: Request Profile Deletion.
 struct request_profile_deletion {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -54,6 +76,7 @@ struct request_profile_deletion {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_data_privacy::schema_table, 0};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::request_profile_deletion;
     static constexpr operation_facts facts{detail_data_privacy::scopes_0, detail_data_privacy::success_1, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

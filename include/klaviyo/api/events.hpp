@@ -4,6 +4,7 @@
 // Events: 8 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/event.hpp>
@@ -123,6 +124,57 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_events
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_event (POST /api/events); `to_json` writes it.
+struct create_event {
+    /// The attributes (the spec requires: properties, metric, profile).
+    struct attributes_type {
+        std::optional<json::value> properties{}; ///< Properties of this event (must not exceed 400 properties). The size of the event payload must not exceed 5 MB, and each string cannot be larger than ...
+        ::klaviyo::nullable<std::string> time{}; ///< When this event occurred. By default, the time the request was received will be used. The time is truncated to the second. The time must be after the ...
+        ::klaviyo::nullable<double> value{}; ///< A numeric, monetary value to associate with this event. For example, the dollar amount of a purchase.
+        ::klaviyo::nullable<std::string> value_currency{}; ///< The ISO 4217 currency code of the value associated with the event.
+        ::klaviyo::nullable<std::string> unique_id{}; ///< A unique identifier for an event. If the unique_id is repeated for the same profile and metric, only the first processed event will be recorded. If ...
+        ::klaviyo::nullable<bool> backfill{}; ///< When true, the event is recorded but does NOT trigger flows. Use this when backfilling historical events so existing flow definitions do not re-fire ...
+        std::optional<json::value> metric{}; ///< the `metric` member
+        std::optional<json::value> profile{}; ///< the `profile` member
+    };
+    static constexpr std::string_view type = "event"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_event& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    ::klaviyo::api::detail::write(a, "time", b.attributes.time);
+    ::klaviyo::api::detail::write(a, "value", b.attributes.value);
+    ::klaviyo::api::detail::write(a, "value_currency", b.attributes.value_currency);
+    ::klaviyo::api::detail::write(a, "unique_id", b.attributes.unique_id);
+    ::klaviyo::api::detail::write(a, "backfill", b.attributes.backfill);
+    ::klaviyo::api::detail::write(a, "metric", b.attributes.metric);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_event::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of bulk_create_events (POST /api/event-bulk-create-jobs); `to_json` writes it.
+struct bulk_create_events {
+    /// The attributes (the spec requires: events-bulk-create).
+    struct attributes_type {
+        std::optional<json::value> events_bulk_create{}; ///< the `events-bulk-create` member
+    };
+    static constexpr std::string_view type = "event-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_create_events& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "events-bulk-create", b.attributes.events_bulk_create);
+    return ::klaviyo::api::detail::resource_body(bulk_create_events::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/events: Get Events.
 struct get_events {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -142,6 +194,7 @@ struct get_events {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::event>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, detail_events::sort_12, detail_events::filter_8, false, {}, {}};
     ///@}
 };
@@ -165,6 +218,7 @@ struct create_event {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_events::schema_table, 0};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_event;
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -188,6 +242,7 @@ struct get_event {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::event>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_events::scopes_9, detail_events::success_10, detail_events::fields_4, {}, detail_events::include_11, {}, {}, false, {}, {}};
     ///@}
 };
@@ -211,6 +266,7 @@ struct bulk_create_events {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_events::schema_table, 55};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::bulk_create_events;
     static constexpr operation_facts facts{detail_events::scopes_13, detail_events::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -234,6 +290,7 @@ struct get_metric_for_event {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, detail_events::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -257,6 +314,7 @@ struct get_metric_id_for_event {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_events::scopes_16, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -280,6 +338,7 @@ struct get_profile_for_event {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, detail_events::fields_18, detail_events::additional_fields_20, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -303,6 +362,7 @@ struct get_profile_id_for_event {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_events::scopes_21, detail_events::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Flows: 21 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/flow.hpp>
@@ -998,6 +999,63 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_flows
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_flow (POST /api/flows); `to_json` writes it.
+struct create_flow {
+    /// The attributes (the spec requires: name, definition).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The name of the Flow
+        std::optional<json::value> definition{}; ///< The encoded flow definition. New objects that do not yet exist, such as actions, need to use a temporary_id, not an id.
+    };
+    static constexpr std::string_view type = "flow"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_flow& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(create_flow::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_flow (PATCH /api/flows/{id}); `to_json` writes it.
+struct update_flow {
+    /// The attributes (the spec requires: status).
+    struct attributes_type {
+        std::optional<std::string> status{}; ///< Status you want to update the flow to. ['draft', 'manual', or 'live']
+    };
+    static constexpr std::string_view type = "flow"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_flow& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "status", b.attributes.status);
+    return ::klaviyo::api::detail::resource_body(update_flow::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_flow_action (PATCH /api/flow-actions/{id}); `to_json` writes it.
+struct update_flow_action {
+    /// The attributes (the spec requires: definition).
+    struct attributes_type {
+        std::optional<json::value> definition{}; ///< The encoded flow action definition.
+    };
+    static constexpr std::string_view type = "flow-action"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_flow_action& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(update_flow_action::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/flows: Get Flows.
 struct get_flows {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -1017,6 +1075,7 @@ struct get_flows {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_3, {}, detail_flows::include_11, detail_flows::sort_12, detail_flows::filter_8, false, {}, {}};
     ///@}
 };
@@ -1040,6 +1099,7 @@ struct create_flow {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::flow>;
+    using body_type = bodies::create_flow;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_18, detail_flows::fields_14, detail_flows::additional_fields_16, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1063,6 +1123,7 @@ struct get_flow {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_19, detail_flows::additional_fields_16, detail_flows::include_11, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1086,6 +1147,7 @@ struct update_flow {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 964};
     using result = ::klaviyo::api::single<attributes::flow>;
+    using body_type = bodies::update_flow;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_10, detail_flows::fields_20, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1109,6 +1171,7 @@ struct delete_flow {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_21, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1132,6 +1195,7 @@ struct get_flow_action {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_action>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_23, {}, detail_flows::include_24, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1155,6 +1219,7 @@ struct update_flow_action {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_flows::schema_table, 969};
     using result = ::klaviyo::api::single<attributes::flow_action>;
+    using body_type = bodies::update_flow_action;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_10, detail_flows::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1178,6 +1243,7 @@ struct delete_flow_action {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_17, detail_flows::success_21, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1201,6 +1267,7 @@ struct get_flow_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_message>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_27, {}, detail_flows::include_28, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1224,6 +1291,7 @@ struct get_actions_for_flow {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_action>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_25, {}, {}, detail_flows::sort_31, detail_flows::filter_30, false, {}, {}};
     ///@}
 };
@@ -1247,6 +1315,7 @@ struct get_action_ids_for_flow {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_action>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, detail_flows::sort_31, detail_flows::filter_30, false, {}, {}};
     ///@}
 };
@@ -1270,6 +1339,7 @@ struct get_tags_for_flow {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_33, detail_flows::success_10, detail_flows::fields_32, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1293,6 +1363,7 @@ struct get_tag_ids_for_flow {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_33, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1316,6 +1387,7 @@ struct get_flow_for_flow_action {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_20, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1339,6 +1411,7 @@ struct get_flow_id_for_flow_action {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1362,6 +1435,7 @@ struct get_flow_action_messages {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_message>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_34, {}, {}, detail_flows::sort_36, detail_flows::filter_35, false, {}, {}};
     ///@}
 };
@@ -1385,6 +1459,7 @@ struct get_message_ids_for_flow_action {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow_message>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, detail_flows::sort_36, detail_flows::filter_37, false, {}, {}};
     ///@}
 };
@@ -1408,6 +1483,7 @@ struct get_action_for_flow_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_action>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, detail_flows::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1431,6 +1507,7 @@ struct get_action_id_for_flow_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::flow_action>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_9, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1454,6 +1531,7 @@ struct get_template_for_flow_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_39, detail_flows::success_10, detail_flows::fields_38, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1477,6 +1555,7 @@ struct get_template_id_for_flow_message {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_flows::scopes_39, detail_flows::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

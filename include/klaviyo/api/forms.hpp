@@ -4,6 +4,7 @@
 // Forms: 9 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/form.hpp>
@@ -839,6 +840,33 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_forms
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_form (POST /api/forms); `to_json` writes it.
+struct create_form {
+    /// The attributes (the spec requires: definition, status, ab_test, name).
+    struct attributes_type {
+        std::optional<json::value> definition{}; ///< The encoded form definition.
+        std::optional<std::string> status{}; ///< The status of the form.
+        std::optional<bool> ab_test{}; ///< Whether the form has an A/B test configured.
+        std::optional<std::string> name{}; ///< The name of the form.
+    };
+    static constexpr std::string_view type = "form"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_form& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    ::klaviyo::api::detail::write(a, "status", b.attributes.status);
+    ::klaviyo::api::detail::write(a, "ab_test", b.attributes.ab_test);
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    return ::klaviyo::api::detail::resource_body(create_form::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/forms: Get Forms.
 struct get_forms {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -858,6 +886,7 @@ struct get_forms {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::form>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_1, {}, {}, detail_forms::sort_9, detail_forms::filter_6, false, {}, {}};
     ///@}
 };
@@ -881,6 +910,7 @@ struct create_form {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_forms::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::form>;
+    using body_type = bodies::create_form;
     static constexpr operation_facts facts{detail_forms::scopes_12, detail_forms::success_13, detail_forms::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -904,6 +934,7 @@ struct get_form {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -927,6 +958,7 @@ struct delete_form {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_12, detail_forms::success_14, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -950,6 +982,7 @@ struct get_form_version {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form_version>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_16, {}, detail_forms::include_17, {}, {}, false, {}, {}};
     ///@}
 };
@@ -973,6 +1006,7 @@ struct get_versions_for_form {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::form_version>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_18, {}, {}, detail_forms::sort_9, detail_forms::filter_19, false, {}, {}};
     ///@}
 };
@@ -996,6 +1030,7 @@ struct get_version_ids_for_form {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::form_version>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, {}, {}, {}, detail_forms::sort_9, detail_forms::filter_19, false, {}, {}};
     ///@}
 };
@@ -1019,6 +1054,7 @@ struct get_form_for_form_version {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, detail_forms::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1042,6 +1078,7 @@ struct get_form_id_for_form_version {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::form>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_forms::scopes_7, detail_forms::success_8, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Images: 5 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/image.hpp>
@@ -47,6 +48,50 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_images
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of upload_image_from_url (POST /api/images); `to_json` writes it.
+struct upload_image_from_url {
+    /// The attributes (the spec requires: import_from_url).
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< A name for the image. Defaults to the filename if not provided. If the name matches an existing image, a suffix will be added.
+        std::optional<std::string> import_from_url{}; ///< An existing image url to import the image from. Alternatively, you may specify a base-64 encoded data-uri (data:image/...). Supported image formats: ...
+        ::klaviyo::nullable<bool> hidden{}; ///< If true, this image is not shown in the asset library.
+    };
+    static constexpr std::string_view type = "image"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const upload_image_from_url& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "import_from_url", b.attributes.import_from_url);
+    ::klaviyo::api::detail::write(a, "hidden", b.attributes.hidden);
+    return ::klaviyo::api::detail::resource_body(upload_image_from_url::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_image (PATCH /api/images/{id}); `to_json` writes it.
+struct update_image {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< A name for the image.
+        ::klaviyo::nullable<bool> hidden{}; ///< If true, this image is not shown in the asset library.
+    };
+    static constexpr std::string_view type = "image"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_image& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "hidden", b.attributes.hidden);
+    return ::klaviyo::api::detail::resource_body(update_image::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/images: Get Images.
 struct get_images {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -66,6 +111,7 @@ struct get_images {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::image>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, detail_images::sort_8, detail_images::filter_5, false, {}, {}};
     ///@}
 };
@@ -89,6 +135,7 @@ struct upload_image_from_url {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_images::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::image>;
+    using body_type = bodies::upload_image_from_url;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -112,6 +159,7 @@ struct get_image {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_images::scopes_6, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -135,6 +183,7 @@ struct update_image {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_images::schema_table, 7};
     using result = ::klaviyo::api::single<attributes::image>;
+    using body_type = bodies::update_image;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_7, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -158,6 +207,7 @@ struct upload_image_from_file {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::image>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_images::scopes_9, detail_images::success_10, detail_images::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Lists: 13 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/flow.hpp>
@@ -77,6 +78,68 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_lists
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_list (POST /api/lists); `to_json` writes it.
+struct create_list {
+    /// The attributes (the spec requires: name).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< A helpful name to label the list
+        ::klaviyo::nullable<std::string> opt_in_process{}; ///< The opt-in process for this list. Valid values: 'double_opt_in', 'single_opt_in'. If not provided, uses account default.
+    };
+    static constexpr std::string_view type = "list"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_list& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "opt_in_process", b.attributes.opt_in_process);
+    return ::klaviyo::api::detail::resource_body(create_list::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_list (PATCH /api/lists/{id}); `to_json` writes it.
+struct update_list {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< A helpful name to label the list
+        ::klaviyo::nullable<std::string> opt_in_process{}; ///< The opt-in process for this list. Valid values: 'double_opt_in', 'single_opt_in'.
+    };
+    static constexpr std::string_view type = "list"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_list& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "opt_in_process", b.attributes.opt_in_process);
+    return ::klaviyo::api::detail::resource_body(update_list::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of add_profiles_to_list (POST /api/lists/{id}/relationships/profiles); `to_json` writes it.
+struct add_profiles_to_list {
+    static constexpr std::string_view type = "profile"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const add_profiles_to_list& b) {
+    return ::klaviyo::api::detail::identifiers_body(add_profiles_to_list::type, b.data);
+}
+
+/// The body of remove_profiles_from_list (DELETE /api/lists/{id}/relationships/profiles); `to_json` writes it.
+struct remove_profiles_from_list {
+    static constexpr std::string_view type = "profile"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_profiles_from_list& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_profiles_from_list::type, b.data);
+}
+
+} // namespace bodies
+
 /// GET /api/lists: Get Lists.
 struct get_lists {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -96,6 +159,7 @@ struct get_lists {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_3, {}, detail_lists::include_9, detail_lists::sort_10, detail_lists::filter_6, false, {}, {}};
     ///@}
 };
@@ -119,6 +183,7 @@ struct create_list {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::list>;
+    using body_type = bodies::create_list;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_13, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -142,6 +207,7 @@ struct get_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_7, detail_lists::success_8, detail_lists::fields_15, detail_lists::additional_fields_17, detail_lists::include_9, {}, {}, false, {}, {}};
     ///@}
 };
@@ -165,6 +231,7 @@ struct update_list {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 6};
     using result = ::klaviyo::api::single<attributes::list>;
+    using body_type = bodies::update_list;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_8, detail_lists::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -188,6 +255,7 @@ struct delete_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_12, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -211,6 +279,7 @@ struct get_tags_for_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, detail_lists::fields_19, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -234,6 +303,7 @@ struct get_tag_ids_for_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_20, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -257,6 +327,7 @@ struct get_profiles_for_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, detail_lists::fields_22, detail_lists::additional_fields_24, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
     ///@}
 };
@@ -280,6 +351,7 @@ struct get_profile_ids_for_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_28, detail_lists::success_8, {}, {}, {}, detail_lists::sort_29, detail_lists::filter_27, false, {}, {}};
     ///@}
 };
@@ -303,6 +375,7 @@ struct add_profiles_to_list {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 12};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::add_profiles_to_list;
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -326,6 +399,7 @@ struct remove_profiles_from_list {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_lists::schema_table, 17};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_profiles_from_list;
     static constexpr operation_facts facts{detail_lists::scopes_30, detail_lists::success_18, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -349,6 +423,7 @@ struct get_flows_triggered_by_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, detail_lists::fields_31, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -372,6 +447,7 @@ struct get_ids_for_flows_triggered_by_list {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_lists::scopes_32, detail_lists::success_8, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

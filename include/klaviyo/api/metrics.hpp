@@ -4,6 +4,7 @@
 // Metrics: 24 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/custom_metric.hpp>
@@ -150,6 +151,94 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_metrics
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_custom_metric (POST /api/custom-metrics); `to_json` writes it.
+struct create_custom_metric {
+    /// The attributes (the spec requires: name, definition).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The name for this custom metric. Names must be unique across the account. Attempting to create a metric with a duplicate name will return a 400 ...
+        std::optional<json::value> definition{}; ///< The definition of a custom metric. It is composed of a list of metric_groups. Each group specifies how to query a particular metric with customized ...
+    };
+    static constexpr std::string_view type = "custom-metric"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_custom_metric& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(create_custom_metric::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_custom_metric (PATCH /api/custom-metrics/{id}); `to_json` writes it.
+struct update_custom_metric {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The name for this custom metric. Names must be unique across the account. Attempting to create a metric with a duplicate name will return a 400 ...
+        ::klaviyo::nullable<json::value> definition{}; ///< The definition of a custom metric. It is composed of a list of metric_groups. Each group specifies how to query a particular metric with customized ...
+    };
+    static constexpr std::string_view type = "custom-metric"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_custom_metric& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(update_custom_metric::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_mapped_metric (PATCH /api/mapped-metrics/{id}); `to_json` writes it.
+struct update_mapped_metric {
+    static constexpr std::string_view type = "mapped-metric"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_mapped_metric& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(update_mapped_metric::type, b.id, std::move(a), false, b.relationships, json::value{});
+}
+
+/// The body of query_metric_aggregates (POST /api/metric-aggregates); `to_json` writes it.
+struct query_metric_aggregates {
+    /// The attributes (the spec requires: metric_id, measurements, filter).
+    struct attributes_type {
+        std::optional<std::string> metric_id{}; ///< The metric ID used in the aggregation.
+        std::optional<std::string> page_cursor{}; ///< Optional pagination cursor to iterate over large result sets
+        std::optional<std::vector<std::string>> measurements{}; ///< Measurement key, e.g. unique, sum_value, count
+        ::klaviyo::nullable<std::string> interval{}; ///< Aggregation interval, e.g. "hour", "day", "week", "month"
+        ::klaviyo::nullable<std::int64_t> page_size{}; ///< Alter the maximum number of returned rows in a single page of aggregation results
+        ::klaviyo::nullable<std::vector<std::string>> by{}; ///< Optional attribute(s) used for partitioning by the aggregation function
+        ::klaviyo::nullable<std::vector<std::string>> return_fields{}; ///< Provide fields to limit the returned data
+        std::optional<std::vector<std::string>> filter{}; ///< List of filters, must include time range using ISO 8601 format (YYYY-MM-DDTHH:MM:SS.mmmmmm). These filters follow a similar format to those in GET ...
+        ::klaviyo::nullable<std::string> timezone{}; ///< The timezone used for processing the query, e.g. 'America/New_York'. This field is validated against a list of common timezones from the [IANA Time ...
+        std::optional<std::string> sort{}; ///< Provide a sort key (e.g. -$message)
+    };
+    static constexpr std::string_view type = "metric-aggregate"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_metric_aggregates& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "metric_id", b.attributes.metric_id);
+    ::klaviyo::api::detail::write(a, "page_cursor", b.attributes.page_cursor);
+    ::klaviyo::api::detail::write(a, "measurements", b.attributes.measurements);
+    ::klaviyo::api::detail::write(a, "interval", b.attributes.interval);
+    ::klaviyo::api::detail::write(a, "page_size", b.attributes.page_size);
+    ::klaviyo::api::detail::write(a, "by", b.attributes.by);
+    ::klaviyo::api::detail::write(a, "return_fields", b.attributes.return_fields);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    ::klaviyo::api::detail::write(a, "timezone", b.attributes.timezone);
+    ::klaviyo::api::detail::write(a, "sort", b.attributes.sort);
+    return ::klaviyo::api::detail::resource_body(query_metric_aggregates::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/metrics: Get Metrics.
 struct get_metrics {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -169,6 +258,7 @@ struct get_metrics {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, detail_metrics::filter_4, false, {}, {}};
     ///@}
 };
@@ -192,6 +282,7 @@ struct get_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_2, {}, detail_metrics::include_7, {}, {}, false, {}, {}};
     ///@}
 };
@@ -215,6 +306,7 @@ struct get_metric_property {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric_property>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_9, detail_metrics::additional_fields_11, detail_metrics::include_12, {}, {}, false, {}, {}};
     ///@}
 };
@@ -238,6 +330,7 @@ struct get_custom_metrics {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::custom_metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
     ///@}
 };
@@ -261,6 +354,7 @@ struct create_custom_metric {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
+    using body_type = bodies::create_custom_metric;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_18, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -284,6 +378,7 @@ struct get_custom_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_14, {}, detail_metrics::include_15, {}, {}, false, {}, {}};
     ///@}
 };
@@ -307,6 +402,7 @@ struct update_custom_metric {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 51};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
+    using body_type = bodies::update_custom_metric;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -330,6 +426,7 @@ struct delete_custom_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_19, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -353,6 +450,7 @@ struct get_mapped_metrics {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::mapped_metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
     ///@}
 };
@@ -376,6 +474,7 @@ struct get_mapped_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::mapped_metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_21, {}, detail_metrics::include_22, {}, {}, false, {}, {}};
     ///@}
 };
@@ -399,6 +498,7 @@ struct update_mapped_metric {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 57};
     using result = ::klaviyo::api::single<attributes::mapped_metric>;
+    using body_type = bodies::update_mapped_metric;
     static constexpr operation_facts facts{detail_metrics::scopes_17, detail_metrics::success_6, detail_metrics::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -422,6 +522,7 @@ struct query_metric_aggregates {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_metrics::schema_table, 69};
     using result = ::klaviyo::api::single<attributes::metric_aggregate>;
+    using body_type = bodies::query_metric_aggregates;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_25, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -445,6 +546,7 @@ struct get_flows_triggered_by_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, detail_metrics::fields_26, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -468,6 +570,7 @@ struct get_ids_for_flows_triggered_by_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_27, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -491,6 +594,7 @@ struct get_properties_for_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric_property>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_28, detail_metrics::additional_fields_11, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -514,6 +618,7 @@ struct get_property_ids_for_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric_property>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -537,6 +642,7 @@ struct get_metric_for_metric_property {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -560,6 +666,7 @@ struct get_metric_id_for_metric_property {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -583,6 +690,7 @@ struct get_metrics_for_custom_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -606,6 +714,7 @@ struct get_metric_ids_for_custom_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -629,6 +738,7 @@ struct get_metric_for_mapped_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_29, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -652,6 +762,7 @@ struct get_metric_id_for_mapped_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -675,6 +786,7 @@ struct get_custom_metric_for_mapped_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, detail_metrics::fields_16, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -698,6 +810,7 @@ struct get_custom_metric_id_for_mapped_metric {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::custom_metric>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_metrics::scopes_5, detail_metrics::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

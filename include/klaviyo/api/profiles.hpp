@@ -4,6 +4,7 @@
 // Profiles: 38 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/conversation.hpp>
@@ -293,6 +294,254 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_profiles
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_profile (POST /api/profiles); `to_json` writes it.
+struct create_profile {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> email{}; ///< Individual's email address
+        ::klaviyo::nullable<std::string> phone_number{}; ///< Individual's phone number in E.164 format
+        ::klaviyo::nullable<std::string> external_id{}; ///< A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such as a point-of-sale system. Format ...
+        ::klaviyo::nullable<std::string> first_name{}; ///< Individual's first name
+        ::klaviyo::nullable<std::string> last_name{}; ///< Individual's last name
+        ::klaviyo::nullable<std::string> organization{}; ///< Name of the company or organization within the company for whom the individual works
+        ::klaviyo::nullable<std::string> locale{}; ///< The locale of the profile, in the IETF BCP 47 language tag format like (ISO 639-1/2)-(ISO 3166 alpha-2)
+        ::klaviyo::nullable<std::string> title{}; ///< Individual's job title
+        ::klaviyo::nullable<std::string> image{}; ///< URL pointing to the location of a profile image
+        ::klaviyo::nullable<json::value> location{}; ///< the `location` member
+        ::klaviyo::nullable<json::value> properties{}; ///< An object containing key/value pairs for any custom properties assigned to this profile
+    };
+    static constexpr std::string_view type = "profile"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_profile& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "email", b.attributes.email);
+    ::klaviyo::api::detail::write(a, "phone_number", b.attributes.phone_number);
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "first_name", b.attributes.first_name);
+    ::klaviyo::api::detail::write(a, "last_name", b.attributes.last_name);
+    ::klaviyo::api::detail::write(a, "organization", b.attributes.organization);
+    ::klaviyo::api::detail::write(a, "locale", b.attributes.locale);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "image", b.attributes.image);
+    ::klaviyo::api::detail::write(a, "location", b.attributes.location);
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    return ::klaviyo::api::detail::resource_body(create_profile::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_profile (PATCH /api/profiles/{id}); `to_json` writes it.
+struct update_profile {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> email{}; ///< Individual's email address
+        ::klaviyo::nullable<std::string> phone_number{}; ///< Individual's phone number in E.164 format
+        ::klaviyo::nullable<std::string> external_id{}; ///< A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such as a point-of-sale system. Format ...
+        ::klaviyo::nullable<std::string> first_name{}; ///< Individual's first name
+        ::klaviyo::nullable<std::string> last_name{}; ///< Individual's last name
+        ::klaviyo::nullable<std::string> organization{}; ///< Name of the company or organization within the company for whom the individual works
+        ::klaviyo::nullable<std::string> locale{}; ///< The locale of the profile, in the IETF BCP 47 language tag format like (ISO 639-1/2)-(ISO 3166 alpha-2)
+        ::klaviyo::nullable<std::string> title{}; ///< Individual's job title
+        ::klaviyo::nullable<std::string> image{}; ///< URL pointing to the location of a profile image
+        ::klaviyo::nullable<json::value> location{}; ///< the `location` member
+        ::klaviyo::nullable<json::value> properties{}; ///< An object containing key/value pairs for any custom properties assigned to this profile
+    };
+    static constexpr std::string_view type = "profile"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::value meta{}; ///< data.meta; null: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_profile& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "email", b.attributes.email);
+    ::klaviyo::api::detail::write(a, "phone_number", b.attributes.phone_number);
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "first_name", b.attributes.first_name);
+    ::klaviyo::api::detail::write(a, "last_name", b.attributes.last_name);
+    ::klaviyo::api::detail::write(a, "organization", b.attributes.organization);
+    ::klaviyo::api::detail::write(a, "locale", b.attributes.locale);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "image", b.attributes.image);
+    ::klaviyo::api::detail::write(a, "location", b.attributes.location);
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    return ::klaviyo::api::detail::resource_body(update_profile::type, b.id, std::move(a), true, json::object{}, b.meta);
+}
+
+/// The body of bulk_import_profiles (POST /api/profile-bulk-import-jobs); `to_json` writes it.
+struct bulk_import_profiles {
+    /// The attributes (the spec requires: profiles).
+    struct attributes_type {
+        std::optional<json::value> profiles{}; ///< Array of profiles to create or update
+    };
+    static constexpr std::string_view type = "profile-bulk-import-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_import_profiles& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "profiles", b.attributes.profiles);
+    return ::klaviyo::api::detail::resource_body(bulk_import_profiles::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of bulk_suppress_profiles (POST /api/profile-suppression-bulk-create-jobs); `to_json` writes it.
+struct bulk_suppress_profiles {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> profiles{}; ///< The profile(s) to create suppressions for.
+    };
+    static constexpr std::string_view type = "profile-suppression-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_suppress_profiles& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "profiles", b.attributes.profiles);
+    return ::klaviyo::api::detail::resource_body(bulk_suppress_profiles::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of bulk_unsuppress_profiles (POST /api/profile-suppression-bulk-delete-jobs); `to_json` writes it.
+struct bulk_unsuppress_profiles {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> profiles{}; ///< The profile(s) to remove suppressions for.
+    };
+    static constexpr std::string_view type = "profile-suppression-bulk-delete-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_unsuppress_profiles& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "profiles", b.attributes.profiles);
+    return ::klaviyo::api::detail::resource_body(bulk_unsuppress_profiles::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of create_push_token (POST /api/push-tokens); `to_json` writes it.
+struct create_push_token {
+    /// The attributes (the spec requires: token, platform, vendor, profile).
+    struct attributes_type {
+        std::optional<std::string> token{}; ///< A push token from APNS or FCM.
+        std::optional<std::string> platform{}; ///< The platform on which the push token was created.
+        ::klaviyo::nullable<std::string> enablement_status{}; ///< This is the enablement status for the individual push token.
+        std::optional<std::string> vendor{}; ///< The vendor of the push token.
+        ::klaviyo::nullable<std::string> background{}; ///< The background state of the push token.
+        ::klaviyo::nullable<json::value> device_metadata{}; ///< Metadata about the device that created the push token
+        std::optional<json::value> profile{}; ///< The profile associated with the push token to create/update
+    };
+    static constexpr std::string_view type = "push-token"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_push_token& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "token", b.attributes.token);
+    ::klaviyo::api::detail::write(a, "platform", b.attributes.platform);
+    ::klaviyo::api::detail::write(a, "enablement_status", b.attributes.enablement_status);
+    ::klaviyo::api::detail::write(a, "vendor", b.attributes.vendor);
+    ::klaviyo::api::detail::write(a, "background", b.attributes.background);
+    ::klaviyo::api::detail::write(a, "device_metadata", b.attributes.device_metadata);
+    ::klaviyo::api::detail::write(a, "profile", b.attributes.profile);
+    return ::klaviyo::api::detail::resource_body(create_push_token::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_or_update_profile (POST /api/profile-import); `to_json` writes it.
+struct create_or_update_profile {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> email{}; ///< Individual's email address
+        ::klaviyo::nullable<std::string> phone_number{}; ///< Individual's phone number in E.164 format
+        ::klaviyo::nullable<std::string> external_id{}; ///< A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such as a point-of-sale system. Format ...
+        ::klaviyo::nullable<std::string> kx{}; ///< Also known as the exchange_id, this is an encrypted identifier used for identifying a profile by Klaviyo's web tracking. You can use this field as a ...
+        ::klaviyo::nullable<std::string> first_name{}; ///< Individual's first name
+        ::klaviyo::nullable<std::string> last_name{}; ///< Individual's last name
+        ::klaviyo::nullable<std::string> organization{}; ///< Name of the company or organization within the company for whom the individual works
+        ::klaviyo::nullable<std::string> locale{}; ///< The locale of the profile, in the IETF BCP 47 language tag format like (ISO 639-1/2)-(ISO 3166 alpha-2)
+        ::klaviyo::nullable<std::string> title{}; ///< Individual's job title
+        ::klaviyo::nullable<std::string> image{}; ///< URL pointing to the location of a profile image
+        ::klaviyo::nullable<json::value> location{}; ///< the `location` member
+        ::klaviyo::nullable<json::value> properties{}; ///< An object containing key/value pairs for any custom properties assigned to this profile
+    };
+    static constexpr std::string_view type = "profile"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::value meta{}; ///< data.meta; null: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_or_update_profile& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "email", b.attributes.email);
+    ::klaviyo::api::detail::write(a, "phone_number", b.attributes.phone_number);
+    ::klaviyo::api::detail::write(a, "external_id", b.attributes.external_id);
+    ::klaviyo::api::detail::write(a, "_kx", b.attributes.kx);
+    ::klaviyo::api::detail::write(a, "first_name", b.attributes.first_name);
+    ::klaviyo::api::detail::write(a, "last_name", b.attributes.last_name);
+    ::klaviyo::api::detail::write(a, "organization", b.attributes.organization);
+    ::klaviyo::api::detail::write(a, "locale", b.attributes.locale);
+    ::klaviyo::api::detail::write(a, "title", b.attributes.title);
+    ::klaviyo::api::detail::write(a, "image", b.attributes.image);
+    ::klaviyo::api::detail::write(a, "location", b.attributes.location);
+    ::klaviyo::api::detail::write(a, "properties", b.attributes.properties);
+    return ::klaviyo::api::detail::resource_body(create_or_update_profile::type, b.id, std::move(a), true, json::object{}, b.meta);
+}
+
+/// The body of merge_profiles (POST /api/profile-merge); `to_json` writes it.
+struct merge_profiles {
+    static constexpr std::string_view type = "profile-merge"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const merge_profiles& b) {
+    json::object a;
+    return ::klaviyo::api::detail::resource_body(merge_profiles::type, b.id, std::move(a), false, b.relationships, json::value{});
+}
+
+/// The body of bulk_subscribe_profiles (POST /api/profile-subscription-bulk-create-jobs); `to_json` writes it.
+struct bulk_subscribe_profiles {
+    /// The attributes (the spec requires: profiles).
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> custom_source{}; ///< A custom method detail or source to store on the consent records.
+        std::optional<json::value> profiles{}; ///< The profile(s) to subscribe
+        ::klaviyo::nullable<bool> historical_import{}; ///< Whether this subscription is part of a historical import. If true, the consented_at field must be provided for each profile.
+    };
+    static constexpr std::string_view type = "profile-subscription-bulk-create-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_subscribe_profiles& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "custom_source", b.attributes.custom_source);
+    ::klaviyo::api::detail::write(a, "profiles", b.attributes.profiles);
+    ::klaviyo::api::detail::write(a, "historical_import", b.attributes.historical_import);
+    return ::klaviyo::api::detail::resource_body(bulk_subscribe_profiles::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of bulk_unsubscribe_profiles (POST /api/profile-subscription-bulk-delete-jobs); `to_json` writes it.
+struct bulk_unsubscribe_profiles {
+    /// The attributes (the spec requires: profiles).
+    struct attributes_type {
+        std::optional<json::value> profiles{}; ///< The profile(s) to unsubscribe
+    };
+    static constexpr std::string_view type = "profile-subscription-bulk-delete-job"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const bulk_unsubscribe_profiles& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "profiles", b.attributes.profiles);
+    return ::klaviyo::api::detail::resource_body(bulk_unsubscribe_profiles::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/profiles: Get Profiles.
 struct get_profiles {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -312,6 +561,7 @@ struct get_profiles {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_3, detail_profiles::additional_fields_5, detail_profiles::include_13, detail_profiles::sort_14, detail_profiles::filter_10, false, {}, {}};
     ///@}
 };
@@ -335,6 +585,7 @@ struct create_profile {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = bodies::create_profile;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -358,6 +609,7 @@ struct get_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_20, detail_profiles::additional_fields_5, detail_profiles::include_21, {}, {}, false, {}, {}};
     ///@}
 };
@@ -381,6 +633,7 @@ struct update_profile {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 25};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = bodies::update_profile;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -404,6 +657,7 @@ struct get_bulk_import_profiles_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_bulk_import_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_23, {}, {}, detail_profiles::sort_26, detail_profiles::filter_24, false, {}, {}};
     ///@}
 };
@@ -427,6 +681,7 @@ struct bulk_import_profiles {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 51};
     using result = ::klaviyo::api::single<attributes::profile_bulk_import_job>;
+    using body_type = bodies::bulk_import_profiles;
     static constexpr operation_facts facts{detail_profiles::scopes_27, detail_profiles::success_28, detail_profiles::fields_23, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -450,6 +705,7 @@ struct get_bulk_import_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile_bulk_import_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_29, {}, detail_profiles::include_30, {}, {}, false, {}, {}};
     ///@}
 };
@@ -473,6 +729,7 @@ struct get_bulk_suppress_profiles_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_suppression_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
     ///@}
 };
@@ -496,6 +753,7 @@ struct bulk_suppress_profiles {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 79};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_create_job>;
+    using body_type = bodies::bulk_suppress_profiles;
     static constexpr operation_facts facts{detail_profiles::scopes_36, detail_profiles::success_28, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -519,6 +777,7 @@ struct get_bulk_suppress_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_create_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_32, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -542,6 +801,7 @@ struct get_bulk_unsuppress_profiles_jobs {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile_suppression_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, detail_profiles::sort_35, detail_profiles::filter_33, false, {}, {}};
     ///@}
 };
@@ -565,6 +825,7 @@ struct bulk_unsuppress_profiles {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 96};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_delete_job>;
+    using body_type = bodies::bulk_unsuppress_profiles;
     static constexpr operation_facts facts{detail_profiles::scopes_38, detail_profiles::success_28, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -588,6 +849,7 @@ struct get_bulk_unsuppress_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile_suppression_bulk_delete_job>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_34, detail_profiles::success_12, detail_profiles::fields_37, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -611,6 +873,7 @@ struct get_push_tokens {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::push_token>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, detail_profiles::filter_41, false, {}, {}};
     ///@}
 };
@@ -634,6 +897,7 @@ struct create_push_token {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 112};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::create_push_token;
     static constexpr operation_facts facts{detail_profiles::scopes_44, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -657,6 +921,7 @@ struct get_push_token {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::push_token>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_40, {}, detail_profiles::include_43, {}, {}, false, {}, {}};
     ///@}
 };
@@ -680,6 +945,7 @@ struct delete_push_token {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_45, detail_profiles::success_46, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -703,6 +969,7 @@ struct create_or_update_profile {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 151};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = bodies::create_or_update_profile;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_47, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -726,6 +993,7 @@ struct merge_profiles {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 152};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = bodies::merge_profiles;
     static constexpr operation_facts facts{detail_profiles::scopes_16, detail_profiles::success_17, detail_profiles::fields_49, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -749,6 +1017,7 @@ struct bulk_subscribe_profiles {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 161};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::bulk_subscribe_profiles;
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -772,6 +1041,7 @@ struct bulk_unsubscribe_profiles {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_profiles::schema_table, 215};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::bulk_unsubscribe_profiles;
     static constexpr operation_facts facts{detail_profiles::scopes_50, detail_profiles::success_28, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -795,6 +1065,7 @@ struct get_push_tokens_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::push_token>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_51, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -818,6 +1089,7 @@ struct get_push_token_ids_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::push_token>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -841,6 +1113,7 @@ struct get_lists_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -864,6 +1137,7 @@ struct get_list_ids_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_25, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -887,6 +1161,7 @@ struct get_segments_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, detail_profiles::fields_53, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -910,6 +1185,7 @@ struct get_segment_ids_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_54, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -933,6 +1209,7 @@ struct get_conversation_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::conversation>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -956,6 +1233,7 @@ struct get_conversation_id_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::conversation>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -979,6 +1257,7 @@ struct get_conversations_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::conversation>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, detail_profiles::fields_55, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1002,6 +1281,7 @@ struct get_conversation_ids_for_profile {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::conversation>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_56, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1025,6 +1305,7 @@ struct get_list_for_bulk_import_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, detail_profiles::fields_52, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1048,6 +1329,7 @@ struct get_list_ids_for_bulk_import_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_57, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1071,6 +1353,7 @@ struct get_profiles_for_bulk_import_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1094,6 +1377,7 @@ struct get_profile_ids_for_bulk_import_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1117,6 +1401,7 @@ struct get_errors_for_bulk_import_profiles_job {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::import_error>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_11, detail_profiles::success_12, detail_profiles::fields_59, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1140,6 +1425,7 @@ struct get_profile_for_push_token {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, detail_profiles::fields_15, detail_profiles::additional_fields_5, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1163,6 +1449,7 @@ struct get_profile_id_for_push_token {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_profiles::scopes_42, detail_profiles::success_12, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

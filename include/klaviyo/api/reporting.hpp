@@ -4,6 +4,7 @@
 // Reporting: 7 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/campaign_values_report.hpp>
@@ -119,6 +120,173 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_reporting
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of query_campaign_values (POST /api/campaign-values-reports); `to_json` writes it.
+struct query_campaign_values {
+    /// The attributes (the spec requires: statistics, timeframe, conversion_metric_id).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for. All rate statistics will be returned in fractional form [0.0, 1.0]
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). See [available time ...
+        std::optional<std::string> conversion_metric_id{}; ///< ID of the metric to be used for conversion statistics
+        ::klaviyo::nullable<std::vector<std::string>> group_by{}; ///< List of attributes to group the data by. Allowed group-bys are campaign_id, campaign_message_id, campaign_message_name, group, group_name, ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Scalar attributes (send_channel, campaign_id, campaign_message_id, campaign_message_name, variation, ...
+    };
+    static constexpr std::string_view type = "campaign-values-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_campaign_values& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "conversion_metric_id", b.attributes.conversion_metric_id);
+    ::klaviyo::api::detail::write(a, "group_by", b.attributes.group_by);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_campaign_values::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of query_flow_values (POST /api/flow-values-reports); `to_json` writes it.
+struct query_flow_values {
+    /// The attributes (the spec requires: statistics, timeframe, conversion_metric_id).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for. All rate statistics will be returned in fractional form [0.0, 1.0]
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). See [available time ...
+        std::optional<std::string> conversion_metric_id{}; ///< ID of the metric to be used for conversion statistics
+        ::klaviyo::nullable<std::vector<std::string>> group_by{}; ///< List of attributes to group the data by. Allowed group-bys are flow_id, flow_message_id, flow_message_name, flow_name, send_channel, tag_id, ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Scalar attributes (flow_id, flow_name, send_channel, flow_message_id, flow_message_name, ...
+    };
+    static constexpr std::string_view type = "flow-values-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_flow_values& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "conversion_metric_id", b.attributes.conversion_metric_id);
+    ::klaviyo::api::detail::write(a, "group_by", b.attributes.group_by);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_flow_values::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of query_flow_series (POST /api/flow-series-reports); `to_json` writes it.
+struct query_flow_series {
+    /// The attributes (the spec requires: statistics, timeframe, interval, conversion_metric_id).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for. All rate statistics will be returned in fractional form [0.0, 1.0]
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). See [available time ...
+        std::optional<std::string> interval{}; ///< The interval used to aggregate data within the series request. If hourly is used, the timeframe cannot be longer than 7 days. If daily is used, the ...
+        std::optional<std::string> conversion_metric_id{}; ///< ID of the metric to be used for conversion statistics
+        ::klaviyo::nullable<std::vector<std::string>> group_by{}; ///< List of attributes to group the data by. Allowed group-bys are flow_id, flow_message_id, flow_message_name, flow_name, send_channel, tag_id, ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Scalar attributes (flow_id, flow_name, send_channel, flow_message_id, flow_message_name, ...
+    };
+    static constexpr std::string_view type = "flow-series-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_flow_series& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "interval", b.attributes.interval);
+    ::klaviyo::api::detail::write(a, "conversion_metric_id", b.attributes.conversion_metric_id);
+    ::klaviyo::api::detail::write(a, "group_by", b.attributes.group_by);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_flow_series::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of query_form_values (POST /api/form-values-reports); `to_json` writes it.
+struct query_form_values {
+    /// The attributes (the spec requires: statistics, timeframe).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for. All rate statistics will be returned in fractional form [0.0, 1.0]
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). See [available time ...
+        ::klaviyo::nullable<std::vector<std::string>> group_by{}; ///< List of attributes to group the data by. Allowed group-bys are form_id, form_version_id. If not passed in, the data will be grouped by form_id. If a ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Allowed filters are form_id, form_version_id. Allowed operators are equals, any. Only one filter can be ...
+    };
+    static constexpr std::string_view type = "form-values-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_form_values& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "group_by", b.attributes.group_by);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_form_values::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of query_form_series (POST /api/form-series-reports); `to_json` writes it.
+struct query_form_series {
+    /// The attributes (the spec requires: statistics, timeframe, interval).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for. All rate statistics will be returned in fractional form [0.0, 1.0]
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). See [available time ...
+        std::optional<std::string> interval{}; ///< The interval used to aggregate data within the series request. If hourly is used, the timeframe cannot be longer than 7 days. If daily is used, the ...
+        ::klaviyo::nullable<std::vector<std::string>> group_by{}; ///< List of attributes to group the data by. Allowed group-bys are form_id, form_version_id. If not passed in, the data will be grouped by form_id. If a ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Allowed filters are form_id, form_version_id. Allowed operators are equals, any. Only one filter can be ...
+    };
+    static constexpr std::string_view type = "form-series-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_form_series& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "interval", b.attributes.interval);
+    ::klaviyo::api::detail::write(a, "group_by", b.attributes.group_by);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_form_series::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of query_segment_values (POST /api/segment-values-reports); `to_json` writes it.
+struct query_segment_values {
+    /// The attributes (the spec requires: statistics, timeframe).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for.
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). Data is unavailable before June 1st, 2023. Please use a time frame after this date. See ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Allowed filters are segment_id. Allowed operators are equals, any. Only one filter can be used per ...
+    };
+    static constexpr std::string_view type = "segment-values-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_segment_values& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_segment_values::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of query_segment_series (POST /api/segment-series-reports); `to_json` writes it.
+struct query_segment_series {
+    /// The attributes (the spec requires: statistics, timeframe, interval).
+    struct attributes_type {
+        std::optional<std::vector<std::string>> statistics{}; ///< List of statistics to query for.
+        std::optional<json::value> timeframe{}; ///< The time frame to pull data from (Max length: 1 year). Data is unavailable before June 1st, 2023. Please use a time frame after this date. See ...
+        std::optional<std::string> interval{}; ///< The interval used to aggregate data within the series request. If hourly is used, the timeframe cannot be longer than 7 days. If daily is used, the ...
+        ::klaviyo::nullable<std::string> filter{}; ///< API filter string used to filter the query. Allowed filters are segment_id. Allowed operators are equals, any. Only one filter can be used per ...
+    };
+    static constexpr std::string_view type = "segment-series-report"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const query_segment_series& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "statistics", b.attributes.statistics);
+    ::klaviyo::api::detail::write(a, "timeframe", b.attributes.timeframe);
+    ::klaviyo::api::detail::write(a, "interval", b.attributes.interval);
+    ::klaviyo::api::detail::write(a, "filter", b.attributes.filter);
+    return ::klaviyo::api::detail::resource_body(query_segment_series::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// POST /api/campaign-values-reports: Query Campaign Values.
 struct query_campaign_values {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -138,6 +306,7 @@ struct query_campaign_values {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::campaign_values_report>;
+    using body_type = bodies::query_campaign_values;
     static constexpr operation_facts facts{detail_reporting::scopes_2, detail_reporting::success_3, detail_reporting::fields_1, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
     ///@}
 };
@@ -161,6 +330,7 @@ struct query_flow_values {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 16};
     using result = ::klaviyo::api::single<attributes::flow_values_report>;
+    using body_type = bodies::query_flow_values;
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_5, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
     ///@}
 };
@@ -184,6 +354,7 @@ struct query_flow_series {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 27};
     using result = ::klaviyo::api::single<attributes::flow_series_report>;
+    using body_type = bodies::query_flow_series;
     static constexpr operation_facts facts{detail_reporting::scopes_6, detail_reporting::success_3, detail_reporting::fields_8, {}, {}, {}, {}, false, detail_reporting::query_4, {}};
     ///@}
 };
@@ -207,6 +378,7 @@ struct query_form_values {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 39};
     using result = ::klaviyo::api::single<attributes::form_values_report>;
+    using body_type = bodies::query_form_values;
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_9, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -230,6 +402,7 @@ struct query_form_series {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 49};
     using result = ::klaviyo::api::single<attributes::form_series_report>;
+    using body_type = bodies::query_form_series;
     static constexpr operation_facts facts{detail_reporting::scopes_10, detail_reporting::success_3, detail_reporting::fields_11, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -253,6 +426,7 @@ struct query_segment_values {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 60};
     using result = ::klaviyo::api::single<attributes::segment_values_report>;
+    using body_type = bodies::query_segment_values;
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_12, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -276,6 +450,7 @@ struct query_segment_series {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reporting::schema_table, 68};
     using result = ::klaviyo::api::single<attributes::segment_series_report>;
+    using body_type = bodies::query_segment_series;
     static constexpr operation_facts facts{detail_reporting::scopes_13, detail_reporting::success_3, detail_reporting::fields_14, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

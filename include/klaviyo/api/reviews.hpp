@@ -4,6 +4,7 @@
 // Reviews: 3 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/review.hpp>
@@ -63,6 +64,28 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_reviews
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of update_review (PATCH /api/reviews/{id}); `to_json` writes it.
+struct update_review {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> status{}; ///< The updated status intended for the review with this ID
+    };
+    static constexpr std::string_view type = "review"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_review& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "status", b.attributes.status);
+    return ::klaviyo::api::detail::resource_body(update_review::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/reviews: Get Reviews.
 struct get_reviews {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -82,6 +105,7 @@ struct get_reviews {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::review>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, detail_reviews::sort_12, detail_reviews::filter_8, false, {}, {}};
     ///@}
 };
@@ -105,6 +129,7 @@ struct get_review {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::review>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_reviews::scopes_9, detail_reviews::success_10, detail_reviews::fields_2, {}, detail_reviews::include_11, {}, {}, false, {}, {}};
     ///@}
 };
@@ -128,6 +153,7 @@ struct update_review {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_reviews::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::review>;
+    using body_type = bodies::update_review;
     static constexpr operation_facts facts{detail_reviews::scopes_14, detail_reviews::success_10, detail_reviews::fields_13, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

@@ -4,6 +4,7 @@
 // Segments: 11 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/flow.hpp>
@@ -421,6 +422,54 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_segments
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_segment (POST /api/segments); `to_json` writes it.
+struct create_segment {
+    /// The attributes (the spec requires: name, definition).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< the `name` member
+        std::optional<json::value> definition{}; ///< the `definition` member
+        ::klaviyo::nullable<bool> is_starred{}; ///< the `is_starred` member
+    };
+    static constexpr std::string_view type = "segment"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_segment& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    ::klaviyo::api::detail::write(a, "is_starred", b.attributes.is_starred);
+    return ::klaviyo::api::detail::resource_body(create_segment::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_segment (PATCH /api/segments/{id}); `to_json` writes it.
+struct update_segment {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<json::value> definition{}; ///< the `definition` member
+        ::klaviyo::nullable<std::string> name{}; ///< the `name` member
+        ::klaviyo::nullable<bool> is_starred{}; ///< the `is_starred` member
+        ::klaviyo::nullable<bool> is_active{}; ///< Set to false to deactivate the segment. When deactivating, this must be the only attribute in the request body. Deactivation cannot be combined with ...
+    };
+    static constexpr std::string_view type = "segment"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_segment& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "is_starred", b.attributes.is_starred);
+    ::klaviyo::api::detail::write(a, "is_active", b.attributes.is_active);
+    return ::klaviyo::api::detail::resource_body(update_segment::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/segments: Get Segments.
 struct get_segments {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -440,6 +489,7 @@ struct get_segments {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_3, {}, detail_segments::include_10, detail_segments::sort_11, detail_segments::filter_7, false, {}, {}};
     ///@}
 };
@@ -463,6 +513,7 @@ struct create_segment {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_segments::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::segment>;
+    using body_type = bodies::create_segment;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_14, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -486,6 +537,7 @@ struct get_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::segment>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_8, detail_segments::success_9, detail_segments::fields_16, detail_segments::additional_fields_18, detail_segments::include_10, {}, {}, false, {}, {}};
     ///@}
 };
@@ -509,6 +561,7 @@ struct update_segment {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_segments::schema_table, 416};
     using result = ::klaviyo::api::single<attributes::segment>;
+    using body_type = bodies::update_segment;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_9, detail_segments::fields_12, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -532,6 +585,7 @@ struct delete_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_13, detail_segments::success_19, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -555,6 +609,7 @@ struct get_tags_for_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, detail_segments::fields_20, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -578,6 +633,7 @@ struct get_tag_ids_for_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_21, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -601,6 +657,7 @@ struct get_profiles_for_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, detail_segments::fields_23, detail_segments::additional_fields_25, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
     ///@}
 };
@@ -624,6 +681,7 @@ struct get_profile_ids_for_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::profile>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_28, detail_segments::success_9, {}, {}, {}, detail_segments::sort_29, detail_segments::filter_27, false, {}, {}};
     ///@}
 };
@@ -647,6 +705,7 @@ struct get_flows_triggered_by_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, detail_segments::fields_30, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -670,6 +729,7 @@ struct get_ids_for_flows_triggered_by_segment {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_segments::scopes_31, detail_segments::success_9, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

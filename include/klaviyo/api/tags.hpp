@@ -4,6 +4,7 @@
 // Tags: 26 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/campaign.hpp>
@@ -86,6 +87,162 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_tags
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_tag (POST /api/tags); `to_json` writes it.
+struct create_tag {
+    /// The attributes (the spec requires: name).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The Tag name
+    };
+    static constexpr std::string_view type = "tag"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_tag& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    return ::klaviyo::api::detail::resource_body(create_tag::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of update_tag (PATCH /api/tags/{id}); `to_json` writes it.
+struct update_tag {
+    /// The attributes (the spec requires: name).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The Tag name
+    };
+    static constexpr std::string_view type = "tag"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_tag& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    return ::klaviyo::api::detail::resource_body(update_tag::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_tag_group (POST /api/tag-groups); `to_json` writes it.
+struct create_tag_group {
+    /// The attributes (the spec requires: name).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The Tag Group name
+        ::klaviyo::nullable<bool> exclusive{}; ///< the `exclusive` member
+    };
+    static constexpr std::string_view type = "tag-group"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_tag_group& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "exclusive", b.attributes.exclusive);
+    return ::klaviyo::api::detail::resource_body(create_tag_group::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_tag_group (PATCH /api/tag-groups/{id}); `to_json` writes it.
+struct update_tag_group {
+    /// The attributes (the spec requires: name).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The Tag Group name
+        ::klaviyo::nullable<std::vector<std::string>> return_fields{}; ///< the `return_fields` member
+    };
+    static constexpr std::string_view type = "tag-group"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_tag_group& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "return_fields", b.attributes.return_fields);
+    return ::klaviyo::api::detail::resource_body(update_tag_group::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of tag_flows (POST /api/tags/{id}/relationships/flows); `to_json` writes it.
+struct tag_flows {
+    static constexpr std::string_view type = "flow"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const tag_flows& b) {
+    return ::klaviyo::api::detail::identifiers_body(tag_flows::type, b.data);
+}
+
+/// The body of remove_tag_from_flows (DELETE /api/tags/{id}/relationships/flows); `to_json` writes it.
+struct remove_tag_from_flows {
+    static constexpr std::string_view type = "flow"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_tag_from_flows& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_tag_from_flows::type, b.data);
+}
+
+/// The body of tag_campaigns (POST /api/tags/{id}/relationships/campaigns); `to_json` writes it.
+struct tag_campaigns {
+    static constexpr std::string_view type = "campaign"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const tag_campaigns& b) {
+    return ::klaviyo::api::detail::identifiers_body(tag_campaigns::type, b.data);
+}
+
+/// The body of remove_tag_from_campaigns (DELETE /api/tags/{id}/relationships/campaigns); `to_json` writes it.
+struct remove_tag_from_campaigns {
+    static constexpr std::string_view type = "campaign"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_tag_from_campaigns& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_tag_from_campaigns::type, b.data);
+}
+
+/// The body of tag_lists (POST /api/tags/{id}/relationships/lists); `to_json` writes it.
+struct tag_lists {
+    static constexpr std::string_view type = "list"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const tag_lists& b) {
+    return ::klaviyo::api::detail::identifiers_body(tag_lists::type, b.data);
+}
+
+/// The body of remove_tag_from_lists (DELETE /api/tags/{id}/relationships/lists); `to_json` writes it.
+struct remove_tag_from_lists {
+    static constexpr std::string_view type = "list"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_tag_from_lists& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_tag_from_lists::type, b.data);
+}
+
+/// The body of tag_segments (POST /api/tags/{id}/relationships/segments); `to_json` writes it.
+struct tag_segments {
+    static constexpr std::string_view type = "segment"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const tag_segments& b) {
+    return ::klaviyo::api::detail::identifiers_body(tag_segments::type, b.data);
+}
+
+/// The body of remove_tag_from_segments (DELETE /api/tags/{id}/relationships/segments); `to_json` writes it.
+struct remove_tag_from_segments {
+    static constexpr std::string_view type = "segment"; ///< the identifiers' type
+    std::vector<::klaviyo::api::identifier> data{}; ///< the resources, by id
+};
+/// {"data": [{"type": ..., "id": ...}, ...]}
+inline json::value to_json(const remove_tag_from_segments& b) {
+    return ::klaviyo::api::detail::identifiers_body(remove_tag_from_segments::type, b.data);
+}
+
+} // namespace bodies
+
 /// GET /api/tags: Get Tags.
 struct get_tags {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -105,6 +262,7 @@ struct get_tags {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, detail_tags::fields_tag_0, detail_tags::filter_4, false, {}, {}};
     ///@}
 };
@@ -128,6 +286,7 @@ struct create_tag {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::tag>;
+    using body_type = bodies::create_tag;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -151,6 +310,7 @@ struct get_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_2, {}, detail_tags::include_7, {}, {}, false, {}, {}};
     ///@}
 };
@@ -174,6 +334,7 @@ struct update_tag {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 10};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_tag;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -197,6 +358,7 @@ struct delete_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -220,6 +382,7 @@ struct get_tag_groups {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag_group>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, detail_tags::fields_tag_0, detail_tags::filter_14, false, {}, {}};
     ///@}
 };
@@ -243,6 +406,7 @@ struct create_tag_group {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 15};
     using result = ::klaviyo::api::single<attributes::tag_group>;
+    using body_type = bodies::create_tag_group;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_10, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -266,6 +430,7 @@ struct get_tag_group {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag_group>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -289,6 +454,7 @@ struct update_tag_group {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 20};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::update_tag_group;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -312,6 +478,7 @@ struct delete_tag_group {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_9, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -335,6 +502,7 @@ struct get_flow_ids_for_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::flow>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_15, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -358,6 +526,7 @@ struct tag_flows {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::tag_flows;
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -381,6 +550,7 @@ struct remove_tag_from_flows {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 27};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_tag_from_flows;
     static constexpr operation_facts facts{detail_tags::scopes_16, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -404,6 +574,7 @@ struct get_campaign_ids_for_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::campaign>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_17, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -427,6 +598,7 @@ struct tag_campaigns {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::tag_campaigns;
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -450,6 +622,7 @@ struct remove_tag_from_campaigns {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 32};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_tag_from_campaigns;
     static constexpr operation_facts facts{detail_tags::scopes_18, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -473,6 +646,7 @@ struct get_list_ids_for_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::list>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_19, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -496,6 +670,7 @@ struct tag_lists {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::tag_lists;
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -519,6 +694,7 @@ struct remove_tag_from_lists {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 37};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_tag_from_lists;
     static constexpr operation_facts facts{detail_tags::scopes_20, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -542,6 +718,7 @@ struct get_segment_ids_for_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::segment>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_21, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -565,6 +742,7 @@ struct tag_segments {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::tag_segments;
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -588,6 +766,7 @@ struct remove_tag_from_segments {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tags::schema_table, 42};
     using result = ::klaviyo::api::document;
+    using body_type = bodies::remove_tag_from_segments;
     static constexpr operation_facts facts{detail_tags::scopes_22, detail_tags::success_11, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -611,6 +790,7 @@ struct get_tag_group_for_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag_group>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_12, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -634,6 +814,7 @@ struct get_tag_group_id_for_tag {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tag_group>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -657,6 +838,7 @@ struct get_tags_for_tag_group {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, detail_tags::fields_8, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -680,6 +862,7 @@ struct get_tag_ids_for_tag_group {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tag>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tags::scopes_5, detail_tags::success_6, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

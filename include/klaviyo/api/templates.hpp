@@ -4,6 +4,7 @@
 // Templates: 12 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/template_.hpp>
@@ -903,6 +904,133 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_templates
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_template (POST /api/templates); `to_json` writes it.
+struct create_template {
+    /// The attributes (the spec requires: name, editor_type).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The name of the template
+        std::optional<std::string> editor_type{}; ///< Restricted to CODE, USER_DRAGGABLE, or SYSTEM_DRAGGABLE
+        ::klaviyo::nullable<std::string> html{}; ///< The HTML contents of the template. Required for CODE/USER_DRAGGABLE; not allowed for SYSTEM_DRAGGABLE.
+        ::klaviyo::nullable<json::value> definition{}; ///< The template definition. Required for SYSTEM_DRAGGABLE; ignored for CODE/USER_DRAGGABLE.
+        ::klaviyo::nullable<std::string> text{}; ///< The plaintext version of the template
+        ::klaviyo::nullable<std::string> amp{}; ///< The AMP version of the template. Requires AMP Email to be enabled to access in-app. Refer to the AMP Email setup guide at ...
+    };
+    static constexpr std::string_view type = "template"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_template& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "editor_type", b.attributes.editor_type);
+    ::klaviyo::api::detail::write(a, "html", b.attributes.html);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    ::klaviyo::api::detail::write(a, "text", b.attributes.text);
+    ::klaviyo::api::detail::write(a, "amp", b.attributes.amp);
+    return ::klaviyo::api::detail::resource_body(create_template::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_template (PATCH /api/templates/{id}); `to_json` writes it.
+struct update_template {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The name of the template
+        ::klaviyo::nullable<std::string> html{}; ///< The HTML contents of the template. Not allowed for SYSTEM_DRAGGABLE templates.
+        ::klaviyo::nullable<json::value> definition{}; ///< The template definition for SYSTEM_DRAGGABLE templates. Entirely replaces the existing definition. Not allowed for CODE/USER_DRAGGABLE.
+        ::klaviyo::nullable<std::string> text{}; ///< The plaintext of the template
+        ::klaviyo::nullable<std::string> amp{}; ///< The AMP version of the template. Requires AMP Email to be enabled to access in-app. Refer to the AMP Email setup guide at ...
+    };
+    static constexpr std::string_view type = "template"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_template& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "html", b.attributes.html);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    ::klaviyo::api::detail::write(a, "text", b.attributes.text);
+    ::klaviyo::api::detail::write(a, "amp", b.attributes.amp);
+    return ::klaviyo::api::detail::resource_body(update_template::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of create_universal_content (POST /api/template-universal-content); `to_json` writes it.
+struct create_universal_content {
+    /// The attributes (the spec requires: name, definition).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The name for this universal content
+        std::optional<json::value> definition{}; ///< the `definition` member
+    };
+    static constexpr std::string_view type = "template-universal-content"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_universal_content& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(create_universal_content::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_universal_content (PATCH /api/template-universal-content/{id}); `to_json` writes it.
+struct update_universal_content {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The name for this template universal content
+        ::klaviyo::nullable<json::value> definition{}; ///< the `definition` member
+    };
+    static constexpr std::string_view type = "template-universal-content"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_universal_content& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "definition", b.attributes.definition);
+    return ::klaviyo::api::detail::resource_body(update_universal_content::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of render_template (POST /api/template-render); `to_json` writes it.
+struct render_template {
+    /// The attributes (the spec requires: context).
+    struct attributes_type {
+        std::optional<json::value> context{}; ///< The context for the template render. This must be a JSON object which has values for any tags used in the template. See [this ...
+    };
+    static constexpr std::string_view type = "template"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const render_template& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "context", b.attributes.context);
+    return ::klaviyo::api::detail::resource_body(render_template::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of clone_template (POST /api/template-clone); `to_json` writes it.
+struct clone_template {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The name of the template
+    };
+    static constexpr std::string_view type = "template"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const clone_template& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    return ::klaviyo::api::detail::resource_body(clone_template::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/templates: Get Templates.
 struct get_templates {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -922,6 +1050,7 @@ struct get_templates {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::template_>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, detail_templates::sort_10, detail_templates::filter_7, false, {}, {}};
     ///@}
 };
@@ -945,6 +1074,7 @@ struct create_template {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = bodies::create_template;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -968,6 +1098,7 @@ struct get_template {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -991,6 +1122,7 @@ struct update_template {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 934};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = bodies::update_template;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_9, detail_templates::fields_1, detail_templates::additional_fields_3, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1014,6 +1146,7 @@ struct delete_template {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_13, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1037,6 +1170,7 @@ struct get_all_universal_content {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::template_universal_content>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_15, {}, {}, detail_templates::sort_10, detail_templates::filter_18, false, {}, {}};
     ///@}
 };
@@ -1060,6 +1194,7 @@ struct create_universal_content {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 943};
     using result = ::klaviyo::api::single<attributes::template_universal_content>;
+    using body_type = bodies::create_universal_content;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1083,6 +1218,7 @@ struct get_universal_content {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::template_universal_content>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_9, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1106,6 +1242,7 @@ struct update_universal_content {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1011};
     using result = ::klaviyo::api::single<attributes::template_universal_content>;
+    using body_type = bodies::update_universal_content;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_9, detail_templates::fields_15, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1129,6 +1266,7 @@ struct delete_universal_content {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_13, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1152,6 +1290,7 @@ struct render_template {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1017};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = bodies::render_template;
     static constexpr operation_facts facts{detail_templates::scopes_8, detail_templates::success_12, detail_templates::fields_20, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -1175,6 +1314,7 @@ struct clone_template {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_templates::schema_table, 1022};
     using result = ::klaviyo::api::single<attributes::template_>;
+    using body_type = bodies::clone_template;
     static constexpr operation_facts facts{detail_templates::scopes_11, detail_templates::success_12, detail_templates::fields_20, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

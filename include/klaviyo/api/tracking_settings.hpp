@@ -4,6 +4,7 @@
 // Tracking Settings: 3 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/tracking_setting.hpp>
@@ -58,6 +59,40 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_tracking_settings
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of update_tracking_setting (PATCH /api/tracking-settings/{id}); `to_json` writes it.
+struct update_tracking_setting {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<bool> auto_add_parameters{}; ///< Whether tracking parameters are automatically added to campaigns and flows.
+        ::klaviyo::nullable<json::value> utm_source{}; ///< The utm_source tracking parameter.
+        ::klaviyo::nullable<json::value> utm_medium{}; ///< The utm_medium tracking parameter.
+        ::klaviyo::nullable<json::value> utm_campaign{}; ///< The utm_campaign tracking parameter.
+        ::klaviyo::nullable<json::value> utm_id{}; ///< The utm_id tracking parameter.
+        ::klaviyo::nullable<json::value> utm_term{}; ///< The utm_term tracking parameter.
+        ::klaviyo::nullable<json::value> custom_parameters{}; ///< List of custom tracking parameters.
+    };
+    static constexpr std::string_view type = "tracking-setting"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_tracking_setting& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "auto_add_parameters", b.attributes.auto_add_parameters);
+    ::klaviyo::api::detail::write(a, "utm_source", b.attributes.utm_source);
+    ::klaviyo::api::detail::write(a, "utm_medium", b.attributes.utm_medium);
+    ::klaviyo::api::detail::write(a, "utm_campaign", b.attributes.utm_campaign);
+    ::klaviyo::api::detail::write(a, "utm_id", b.attributes.utm_id);
+    ::klaviyo::api::detail::write(a, "utm_term", b.attributes.utm_term);
+    ::klaviyo::api::detail::write(a, "custom_parameters", b.attributes.custom_parameters);
+    return ::klaviyo::api::detail::resource_body(update_tracking_setting::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/tracking-settings: Get Tracking Settings.
 struct get_tracking_settings {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -77,6 +112,7 @@ struct get_tracking_settings {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::tracking_setting>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -100,6 +136,7 @@ struct get_tracking_setting {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::tracking_setting>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_2, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -123,6 +160,7 @@ struct update_tracking_setting {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_tracking_settings::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::tracking_setting>;
+    using body_type = bodies::update_tracking_setting;
     static constexpr operation_facts facts{detail_tracking_settings::scopes_4, detail_tracking_settings::success_3, detail_tracking_settings::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

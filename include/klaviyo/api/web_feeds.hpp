@@ -4,6 +4,7 @@
 // Web Feeds: 5 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/web_feed.hpp>
@@ -49,6 +50,56 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_web_feeds
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_web_feed (POST /api/web-feeds); `to_json` writes it.
+struct create_web_feed {
+    /// The attributes (the spec requires: name, url, request_method, content_type).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< The name for this web feed
+        std::optional<std::string> url{}; ///< The URL of the web feed
+        std::optional<std::string> request_method{}; ///< The HTTP method for requesting the web feed
+        std::optional<std::string> content_type{}; ///< The content-type of the web feed
+    };
+    static constexpr std::string_view type = "web-feed"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_web_feed& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "url", b.attributes.url);
+    ::klaviyo::api::detail::write(a, "request_method", b.attributes.request_method);
+    ::klaviyo::api::detail::write(a, "content_type", b.attributes.content_type);
+    return ::klaviyo::api::detail::resource_body(create_web_feed::type, std::nullopt, std::move(a), true, json::object{}, json::value{});
+}
+
+/// The body of update_web_feed (PATCH /api/web-feeds/{id}); `to_json` writes it.
+struct update_web_feed {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< The name of this web feed
+        ::klaviyo::nullable<std::string> url{}; ///< The URL of the web feed
+        ::klaviyo::nullable<std::string> request_method{}; ///< The HTTP method for requesting the web feed
+        ::klaviyo::nullable<std::string> content_type{}; ///< The content-type of the web feed
+    };
+    static constexpr std::string_view type = "web-feed"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_web_feed& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "url", b.attributes.url);
+    ::klaviyo::api::detail::write(a, "request_method", b.attributes.request_method);
+    ::klaviyo::api::detail::write(a, "content_type", b.attributes.content_type);
+    return ::klaviyo::api::detail::resource_body(update_web_feed::type, b.id, std::move(a), true, json::object{}, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/web-feeds: Get Web Feeds.
 struct get_web_feeds {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -68,6 +119,7 @@ struct get_web_feeds {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::web_feed>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, detail_web_feeds::sort_7, detail_web_feeds::filter_4, false, {}, {}};
     ///@}
 };
@@ -91,6 +143,7 @@ struct create_web_feed {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::web_feed>;
+    using body_type = bodies::create_web_feed;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_9, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -114,6 +167,7 @@ struct get_web_feed {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::web_feed>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_web_feeds::scopes_5, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -137,6 +191,7 @@ struct update_web_feed {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_web_feeds::schema_table, 8};
     using result = ::klaviyo::api::single<attributes::web_feed>;
+    using body_type = bodies::update_web_feed;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_6, detail_web_feeds::fields_1, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -160,6 +215,7 @@ struct delete_web_feed {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_web_feeds::scopes_8, detail_web_feeds::success_10, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };

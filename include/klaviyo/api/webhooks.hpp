@@ -4,6 +4,7 @@
 // Webhooks: 7 operations of the Klaviyo API, as compile-time descriptors.
 #pragma once
 
+#include <klaviyo/api/body.hpp>
 #include <klaviyo/api/descriptor.hpp>
 #include <klaviyo/api/result.hpp>
 #include <klaviyo/api/attributes/webhook.hpp>
@@ -58,6 +59,60 @@ inline constexpr std::string_view schema_enums[] = {
 inline constexpr ::klaviyo::api::schema::table schema_table{schema_nodes, schema_members, schema_enums};
 } // namespace detail_webhooks
 
+// The typed request bodies (api/body.hpp).
+namespace bodies {
+
+/// The body of create_webhook (POST /api/webhooks); `to_json` writes it.
+struct create_webhook {
+    /// The attributes (the spec requires: name, endpoint_url, secret_key).
+    struct attributes_type {
+        std::optional<std::string> name{}; ///< A name for the webhook.
+        ::klaviyo::nullable<std::string> description{}; ///< A description for the webhook.
+        std::optional<std::string> endpoint_url{}; ///< A url to send webhook calls to. Must be https.
+        std::optional<std::string> secret_key{}; ///< A secret key, that will be used for webhook request signing.
+    };
+    static constexpr std::string_view type = "webhook"; ///< data.type
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const create_webhook& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "endpoint_url", b.attributes.endpoint_url);
+    ::klaviyo::api::detail::write(a, "secret_key", b.attributes.secret_key);
+    return ::klaviyo::api::detail::resource_body(create_webhook::type, std::nullopt, std::move(a), true, b.relationships, json::value{});
+}
+
+/// The body of update_webhook (PATCH /api/webhooks/{id}); `to_json` writes it.
+struct update_webhook {
+    /// The attributes.
+    struct attributes_type {
+        ::klaviyo::nullable<std::string> name{}; ///< A name for the webhook.
+        ::klaviyo::nullable<std::string> description{}; ///< A description for the webhook.
+        ::klaviyo::nullable<std::string> endpoint_url{}; ///< A url to send webhook calls to. Must be https.
+        ::klaviyo::nullable<std::string> secret_key{}; ///< A secret key, that will be used for webhook request signing.
+        ::klaviyo::nullable<bool> enabled{}; ///< Is the webhook enabled.
+    };
+    static constexpr std::string_view type = "webhook"; ///< data.type
+    std::optional<std::string> id{}; ///< data.id (a PATCH's: the id in the path)
+    attributes_type attributes{}; ///< data.attributes
+    json::object relationships{}; ///< data.relationships, as JSON:API writes them; empty: none
+};
+/// The JSON:API document of the body.
+inline json::value to_json(const update_webhook& b) {
+    json::object a;
+    ::klaviyo::api::detail::write(a, "name", b.attributes.name);
+    ::klaviyo::api::detail::write(a, "description", b.attributes.description);
+    ::klaviyo::api::detail::write(a, "endpoint_url", b.attributes.endpoint_url);
+    ::klaviyo::api::detail::write(a, "secret_key", b.attributes.secret_key);
+    ::klaviyo::api::detail::write(a, "enabled", b.attributes.enabled);
+    return ::klaviyo::api::detail::resource_body(update_webhook::type, b.id, std::move(a), true, b.relationships, json::value{});
+}
+
+} // namespace bodies
+
 /// GET /api/webhooks: Get Webhooks.
 struct get_webhooks {
     /// What the spec states of the operation (each member is described in api/descriptor.hpp).
@@ -77,6 +132,7 @@ struct get_webhooks {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::webhook>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
     ///@}
 };
@@ -100,6 +156,7 @@ struct create_webhook {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 0};
     using result = ::klaviyo::api::single<attributes::webhook>;
+    using body_type = bodies::create_webhook;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_8, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -123,6 +180,7 @@ struct get_webhook {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::webhook>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_2, {}, detail_webhooks::include_5, {}, {}, false, {}, {}};
     ///@}
 };
@@ -146,6 +204,7 @@ struct update_webhook {
     static constexpr bool body_required = true;
     static constexpr schema::ref request_schema{&detail_webhooks::schema_table, 14};
     using result = ::klaviyo::api::single<attributes::webhook>;
+    using body_type = bodies::update_webhook;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_4, detail_webhooks::fields_6, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -169,6 +228,7 @@ struct delete_webhook {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::document;
+    using body_type = void;
     static constexpr operation_facts facts{detail_webhooks::scopes_7, detail_webhooks::success_9, {}, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -192,6 +252,7 @@ struct get_webhook_topics {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::collection<attributes::webhook_topic>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
@@ -215,6 +276,7 @@ struct get_webhook_topic {
     static constexpr bool body_required = false;
     static constexpr schema::ref request_schema{};
     using result = ::klaviyo::api::single<attributes::webhook_topic>;
+    using body_type = void;
     static constexpr operation_facts facts{detail_webhooks::scopes_3, detail_webhooks::success_4, detail_webhooks::fields_10, {}, {}, {}, {}, false, {}, {}};
     ///@}
 };
