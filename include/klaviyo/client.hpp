@@ -4,6 +4,10 @@
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/auth/api_key.hpp>
 #include <klaviyo/auth/oauth.hpp>
+#include <klaviyo/calls/bulk.hpp>
+#include <klaviyo/calls/oauth.hpp>
+#include <klaviyo/calls/picklists.hpp>
+#include <klaviyo/calls/resources.hpp>
 #include <klaviyo/completion.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
@@ -75,8 +79,27 @@ namespace klaviyo {
 /// or awaitable operators). It completes with asio::error::operation_aborted;
 /// a connection in use is closed, never reused. A cancelled write may or may
 /// not have reached Klaviyo.
+///
+/// @par Where the calls are
+/// This class is the engine: connection, authentication (key or OAuth with
+/// refresh), pacing, retries, deadlines, and the generic calls
+/// (async_execute, async_execute_bulk, async_raw_request). The families of
+/// calls built on it live in headers of their own and are inherited:
+/// resource_calls (calls/resources.hpp: async_get, async_list, pages, ...),
+/// bulk_calls (calls/bulk.hpp), picklist_calls (calls/picklists.hpp: the
+/// data sources), oauth_calls (calls/oauth.hpp); every operation of the
+/// spec is api::async_call (api/call.hpp).
 template <class Executor, class Transport>
-class basic_client {
+class basic_client : public resource_calls<basic_client<Executor, Transport>>,
+                     public bulk_calls<basic_client<Executor, Transport>>,
+                     public picklist_calls<basic_client<Executor, Transport>>,
+                     public oauth_calls<basic_client<Executor, Transport>> {
+    // The families reach the engine's internals.
+    friend class resource_calls<basic_client>;
+    friend class bulk_calls<basic_client>;
+    friend class picklist_calls<basic_client>;
+    friend class oauth_calls<basic_client>;
+
 public:
     /// The executor every operation of this client starts on (returned by get_executor()).
     using executor_type = Executor;
@@ -131,240 +154,6 @@ public:
     /// steady_timer. Rate-limit pacing keeps its own timers.
     void set_sleep_function(sleep_function f) { sleep_ = std::move(f); }
 
-    // ------------------------------------------------------------ generic resource operations
-    //
-    // Options are never defaulted arguments: g++ 12 destroys a defaulted
-    // non-trivial argument twice when the call is co_awaited. The short
-    // overloads below build the defaults outside the caller's coroutine.
-
-    /// Reads one resource by id: async_get with default get_options and the default token.
-    template <class R>
-    auto async_get(std::string id) {
-        return async_get<R>(std::move(id), get_options{});
-    }
-    /// Reads the first page of a collection: async_list with default list_options and the default token.
-    template <class R>
-    auto async_list() {
-        return async_list<R>(list_options{});
-    }
-    /// Creates a resource: async_create with default write_options and the default token.
-    template <class R>
-    auto async_create(typename R::create_type in) {
-        return async_create<R>(std::move(in), write_options{});
-    }
-    /// Updates a resource: async_update with default write_options and the default token.
-    template <class R>
-    auto async_update(std::string id, typename R::update_type in) {
-        return async_update<R>(std::move(id), std::move(in), write_options{});
-    }
-    /// Creates or updates a profile: async_create_or_update_profile with default write_options and the default token.
-    auto async_create_or_update_profile(profile_upsert in) {
-        return async_create_or_update_profile(std::move(in), write_options{});
-    }
-    /// Every page of a collection: pages with default list_options.
-    template <class R>
-    auto pages() {
-        return pages<R>(list_options{});
-    }
-    /// Every item of a collection: items with default list_options.
-    template <class R>
-    auto items() {
-        return items<R>(list_options{});
-    }
-
-    /// Reads one resource by id. Completes with `(error_code, document<R::attributes_type>)`.
-    template <class R, class Token = default_token>
-    auto async_get(std::string id, get_options opts, Token&& token = {}) {
-        using op = typename R::get_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot get this resource by id");
-        return async_execute<typename op::result_type>(op::plan(id, opts), std::forward<Token>(token));
-    }
-
-    /// Reads one page of a collection. Completes with `(error_code, page<R::attributes_type>)`.
-    template <class R, class Token = default_token>
-    auto async_list(list_options opts, Token&& token = {}) {
-        using op = typename R::list_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot list this resource");
-        return async_execute<typename op::result_type>(op::plan(opts), std::forward<Token>(token));
-    }
-
-    /// Reads the page a previous page's `next_link` (or `prev_link`) names.
-    /// The link must point at the configured base host: the key never leaves for another.
-    template <class R, class Token = default_token>
-    auto async_get_page(std::string link, Token&& token = {}) {
-        using op = typename R::list_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot list this resource");
-        static_assert(paginated_operation<op>, "klaviyo: this collection is not cursor-paginated");
-        return async_execute<typename op::result_type>(follow_plan<op>(link), std::forward<Token>(token));
-    }
-
-    /// Creates a resource. Completes with `(error_code, document<R::attributes_type>)`.
-    template <class R, class Token = default_token>
-    auto async_create(typename R::create_type in, write_options opts, Token&& token = {}) {
-        using op = typename R::create_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot create this resource");
-        return async_execute<typename op::result_type>(op::plan(in, opts), std::forward<Token>(token));
-    }
-
-    /// Updates a resource (PATCH): absent members stay, klaviyo::null clears.
-    template <class R, class Token = default_token>
-    auto async_update(std::string id, typename R::update_type in, write_options opts, Token&& token = {}) {
-        using op = typename R::update_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot update this resource");
-        return async_execute<typename op::result_type>(op::plan(id, in, opts), std::forward<Token>(token));
-    }
-
-    /// Deletes a resource. Completes with `(error_code, accepted)`.
-    template <class R, class Token = default_token>
-    auto async_delete(std::string id, Token&& token = {}) {
-        using op = typename R::delete_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API has no delete operation for this resource");
-        return async_execute<accepted>(op::plan(id), std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ profiles
-
-    /// POST /api/profile-import: create the profile, or update the one its
-    /// identifiers match. Completes with `(error_code, ops::upsert_result)`.
-    template <class Token = default_token>
-    auto async_create_or_update_profile(profile_upsert in, write_options opts, Token&& token = {}) {
-        using op = ops::create_or_update_profile;
-        return async_execute<op::result_type>(op::plan(in, opts), std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ lists
-
-    /// GET /api/lists/{id}/profiles: one page of a list's members (with joined_group_at).
-    template <class Token = default_token>
-    auto async_get_list_profiles(std::string list_id, list_options opts, Token&& token = {}) {
-        using op = ops::get_profiles_for_list;
-        return async_execute<op::result_type>(op::plan(list_id, opts), std::forward<Token>(token));
-    }
-
-    /// Every page of a list's members, lazily, 100 at a time unless `opts` says otherwise.
-    asio::experimental::generator<jsonapi::page<profile_attributes>> list_profile_pages(std::string list_id,
-                                                                                        list_options opts) {
-        using op = ops::get_profiles_for_list;
-        return page_generator<op>(asio::any_io_executor(ex_), op::plan(list_id, opts));
-    }
-
-    /// Adds profiles (by id) to a list, 1,000 a request, without changing
-    /// their consent. Completes with `(error_code, bulk_accepted)`; see bulk.hpp.
-    template <class Token = default_token>
-    auto async_add_profiles_to_list(std::string list_id, std::vector<std::string> profile_ids, Token&& token = {}) {
-        return async_execute_bulk(ops::add_profiles_to_list::plan(list_id, profile_ids), std::forward<Token>(token));
-    }
-
-    /// Removes profiles (by id) from a list, 1,000 a request. Consent is unchanged.
-    template <class Token = default_token>
-    auto async_remove_profiles_from_list(std::string list_id, std::vector<std::string> profile_ids,
-                                         Token&& token = {}) {
-        return async_execute_bulk(ops::remove_profiles_from_list::plan(list_id, profile_ids),
-                                  std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ profiles by identifier
-
-    /// The profile with this email, if any (GET /api/profiles with
-    /// filter=equals(email,...)). Completes with `(error_code, std::optional<resource<profile_attributes>>)`.
-    template <class Token = default_token>
-    auto async_get_profile_by_email(std::string email, Token&& token = {}) {
-        return async_find_profile(ops::plan_profile_lookup("email", email), std::forward<Token>(token));
-    }
-
-    /// The profile with this E.164 phone number, if any.
-    template <class Token = default_token>
-    auto async_get_profile_by_phone(std::string phone_number, Token&& token = {}) {
-        return async_find_profile(ops::plan_profile_lookup("phone_number", phone_number), std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ campaigns
-
-    /// One page of the campaigns of one channel (email, sms or mobile_push).
-    /// async_list<campaign> lists email campaigns unless its filter names a channel.
-    template <class Token = default_token>
-    auto async_list_campaigns(std::string channel, list_options opts, Token&& token = {}) {
-        using op = ops::get_campaigns;
-        return async_execute<op::result_type>(op::plan(channel, std::move(opts)), std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ events and subscriptions in bulk
-
-    /// Creates many events: regrouped per profile, split at 1,000 events and
-    /// 5MB a request; a unique_id repeated for one profile and metric is
-    /// refused before anything is sent. Completes with `(error_code, bulk_accepted)`.
-    template <class Token = default_token>
-    auto async_bulk_create_events(std::vector<new_event> events, Token&& token = {}) {
-        return async_execute_bulk(ops::bulk_create_events::plan(events), std::forward<Token>(token));
-    }
-
-    /// Grants marketing consent, 1,000 profiles a request.
-    template <class Token = default_token>
-    auto async_subscribe_profiles(subscription_request in, Token&& token = {}) {
-        return async_execute_bulk(ops::subscribe_profiles::plan(in), std::forward<Token>(token));
-    }
-
-    /// Withdraws marketing consent, 100 profiles a request. Without a list_id
-    /// (or for profiles not in that list) the unsubscribe is global.
-    template <class Token = default_token>
-    auto async_unsubscribe_profiles(unsubscription_request in, Token&& token = {}) {
-        return async_execute_bulk(ops::unsubscribe_profiles::plan(in), std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ data sources (picklists)
-
-    /// Every account as {organization name, id}. Completes with `(error_code, std::vector<picklist_item>)`.
-    template <class Token = default_token>
-    auto async_select_accounts(select_options o, Token&& token = {}) {
-        return async_select<ops::get_accounts>(
-            {ops::get_accounts::plan(list_options{})}, o.limit,
-            [](const auto&, const auto& r) { return detail::account_label(r); }, std::forward<Token>(token));
-    }
-
-    /// Every campaign of every channel (email, sms, mobile_push) as {name, id}.
-    template <class Token = default_token>
-    auto async_select_campaigns(select_options o, Token&& token = {}) {
-        std::vector<detail::request_plan> plans;
-        for (auto channel : campaign_channels)
-            plans.push_back(ops::get_campaigns::plan(channel, list_options{.fields = {{"campaign", {"name"}}}}));
-        return async_select<ops::get_campaigns>(
-            std::move(plans), o.limit, [](const auto&, const auto& r) { return detail::campaign_label(r); },
-            std::forward<Token>(token));
-    }
-
-    /// Events, newest first, as {"<metric name> <datetime>", event id}. An
-    /// account can hold millions: set a limit.
-    template <class Token = default_token>
-    auto async_select_events(select_options o, Token&& token = {}) {
-        auto plan = ops::get_events::plan(list_options{
-            .fields = {{"event", {"datetime"}}, {"metric", {"name"}}}, .include = {"metric"}, .sort = "-datetime"});
-        return async_select<ops::get_events>(
-            {std::move(plan)}, o.limit,
-            [](const auto& page, const auto& r) {
-                return detail::event_label(r, detail::included_metric_names(page.included));
-            },
-            std::forward<Token>(token));
-    }
-
-    /// Profiles as {email (or phone, name, external id), id}.
-    template <class Token = default_token>
-    auto async_select_profiles(select_options o, Token&& token = {}) {
-        auto plan = ops::get_profiles::plan(
-            list_options{.fields = {{"profile", {"email", "phone_number", "first_name", "last_name", "external_id"}}}});
-        return async_select<ops::get_profiles>(
-            {std::move(plan)}, o.limit, [](const auto&, const auto& r) { return detail::profile_label(r); },
-            std::forward<Token>(token));
-    }
-
-    /// Every template as {name, id} (Klaviyo pages these 10 at a time).
-    template <class Token = default_token>
-    auto async_select_templates(select_options o, Token&& token = {}) {
-        auto plan = ops::get_templates::plan(list_options{.fields = {{"template", {"name"}}}});
-        return async_select<ops::get_templates>(
-            {std::move(plan)}, o.limit, [](const auto&, const auto& r) { return detail::template_label(r); },
-            std::forward<Token>(token));
-    }
-
     // ------------------------------------------------------------ any endpoint
 
     /// Sends a request the caller spells out (see raw_request). Completes
@@ -373,78 +162,6 @@ public:
     template <class Token = default_token>
     auto async_raw_request(raw_request in, Token&& token = {}) {
         return async_execute<raw_response>(detail::plan_raw(in, origin_, opts_.retry), std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ OAuth
-
-    /// Exchanges the code from the redirect (see code_from_redirect) and the
-    /// request's code_verifier for tokens; saves them in the store. Completes
-    /// with `(error_code, oauth_token)`.
-    template <class Token = default_token>
-    auto async_exchange_code(std::string code, std::string code_verifier, Token&& token = {}) {
-        return detail::launch<oauth_token>(
-            ex_,
-            [this, code = std::move(code), verifier = std::move(code_verifier)]() -> asio::awaitable<oauth_token> {
-                auto& s = require_oauth();
-                if (code.empty()) throw_invalid("code: must not be empty");
-                if (verifier.size() < 43 || verifier.size() > 128) throw_invalid("code_verifier: 43 to 128 characters");
-                auto body = detail::form_body({{"grant_type", "authorization_code"},
-                                               {"code", code},
-                                               {"code_verifier", verifier},
-                                               {"redirect_uri", s.conn.config.redirect_uri}});
-                auto resp = co_await token_call(s.token_origin, s.token_target, std::move(body));
-                auto t = detail::parse_token_response(resp, std::chrono::system_clock::now());
-                s.token = t;
-                co_await s.conn.store->async_save(t);
-                co_return t;
-            },
-            std::forward<Token>(token));
-    }
-
-    /// Revokes an access or refresh token (`token_type_hint`: "access_token"
-    /// or "refresh_token"). Completes with `(error_code, accepted)`.
-    template <class Token = default_token>
-    auto async_revoke(std::string oauth_token_value, std::string token_type_hint, Token&& token = {}) {
-        return detail::launch<accepted>(
-            ex_,
-            [this, value = std::move(oauth_token_value),
-             hint = std::move(token_type_hint)]() -> asio::awaitable<accepted> {
-                auto& s = require_oauth();
-                if (value.empty()) throw_invalid("token: must not be empty");
-                if (hint != "access_token" && hint != "refresh_token")
-                    throw_invalid("token_type_hint: must be access_token or refresh_token");
-                auto body = detail::form_body({{"token", value}, {"token_type_hint", hint}});
-                auto resp = co_await token_call(s.revoke_origin, s.revoke_target, std::move(body));
-                detail::throw_if_refused(resp);
-                if (s.token && (s.token->access_token == value || s.token->refresh_token == value)) s.token.reset();
-                co_return accepted{resp.status};
-            },
-            std::forward<Token>(token));
-    }
-
-    // ------------------------------------------------------------ pagination
-
-    /// Every page of a collection, lazily: follows links.next until it is
-    /// absent, at the endpoint's maximum page size unless `opts` says
-    /// otherwise. One page is held at a time. Errors are thrown (api_error)
-    /// out of async_resume.
-    ///
-    /// @code
-    /// auto pages = client.pages<klaviyo::profile>();
-    /// while (auto p = co_await pages.async_resume(asio::use_awaitable)) { ... }
-    /// @endcode
-    template <class R>
-    asio::experimental::generator<typename R::list_operation::result_type> pages(list_options opts) {
-        using op = typename R::list_operation;
-        static_assert(!std::is_void_v<op>, "klaviyo: the Klaviyo API cannot list this resource");
-        static_assert(paginated_operation<op>, "klaviyo: this collection is not cursor-paginated");
-        return page_generator<op>(asio::any_io_executor(ex_), op::plan(opts));
-    }
-
-    /// Every item of a collection, one at a time, on top of pages().
-    template <class R>
-    asio::experimental::generator<jsonapi::resource<typename R::attributes_type>> items(list_options opts) {
-        return item_generator<typename R::list_operation>(asio::any_io_executor(ex_), pages<R>(std::move(opts)));
     }
 
     // ------------------------------------------------------------ the core
@@ -548,53 +265,6 @@ private:
 
     asio::awaitable<bulk_accepted> run_bulk(detail::bulk_plan plan);
     void start_bulk(detail::bulk_plan plan, bulk_handler handler);
-
-    using picklists = std::vector<picklist_item>;
-
-    /// A picklist: {label(page, item), id} of every item of every page each
-    /// plan starts, in order, up to `limit` items in all.
-    template <class Op, class Label, class Token>
-    auto async_select(std::vector<detail::request_plan> plans, std::optional<std::size_t> limit, Label label,
-                      Token&& token) {
-        return detail::launch<picklists>(
-            ex_,
-            [this, plans = std::move(plans), limit, label]() mutable -> asio::awaitable<picklists> {
-                using page_t = typename Op::result_type;
-                picklists out;
-                for (auto& plan : plans) {
-                    for (;;) {
-                        if (limit && out.size() >= *limit) co_return out;
-                        page_t page = co_await run<page_t>(std::move(plan));
-                        for (const auto& r : page.data) {
-                            if (limit && out.size() >= *limit) co_return out;
-                            picklist_item item;
-                            item.label = label(page, r);
-                            item.key = r.id;
-                            out.push_back(std::move(item));
-                        }
-                        if (page.next_link.empty()) break;
-                        plan = follow_plan<Op>(page.next_link);
-                    }
-                }
-                co_return out;
-            },
-            std::forward<Token>(token));
-    }
-
-    template <class Token>
-    auto async_find_profile(detail::request_plan plan, Token&& token) {
-        using found = std::optional<jsonapi::resource<profile_attributes>>;
-        return detail::launch_parsed<found, answer>(
-            ex_, [this](detail::request_plan p, answer_handler h) { start_send(std::move(p), std::move(h)); },
-            std::move(plan),
-            [](answer a) {
-                auto page = parse_answer<jsonapi::page<profile_attributes>>(a);
-                found f;
-                if (!page.data.empty()) f = std::move(page.data.front());
-                return f;
-            },
-            std::forward<Token>(token));
-    }
 
     void check_options() const {
         if (opts_.timeout <= std::chrono::milliseconds::zero())

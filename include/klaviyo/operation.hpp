@@ -84,6 +84,20 @@ struct operation {
     static constexpr std::size_t max_page_size = MaxPageSize;
 };
 
+/// A hand-written operation built on its generated descriptor (klaviyo::api,
+/// generated from the spec): operationId, path, method, rate-limit class,
+/// idempotency and page size come from the spec, written once; the
+/// operation adds its typed inputs and result. `MaxPageSize` differs only
+/// where the seed models what the spec leaves implicit (get_metrics: a fixed
+/// page of 200 without page[size]).
+template <class Api, class Result, std::size_t MaxPageSize = Api::max_page_size>
+struct from_spec : operation<Result, Api::method, Api::rate, Api::idempotent, MaxPageSize> {
+    /// The spec's operationId; error messages name the call by it.
+    static constexpr std::string_view operation_id = Api::operation_id;
+    /// The path template, relative to the base URL (`{id}` becomes the percent-encoded id).
+    static constexpr std::string_view path = Api::path;
+};
+
 /// An operation that reads a cursor-paginated collection (max_page_size > 0): what basic_client::pages() and
 /// basic_client::async_get_page() accept.
 template <class Op>

@@ -1,6 +1,7 @@
 // klaviyo-cpp: the account resource (the account the key belongs to).
 #pragma once
 
+#include <klaviyo/api/accounts.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/jsonapi/document.hpp>
@@ -47,11 +48,7 @@ inline constexpr query_vocabulary vocab{fields, {}, {}, {}};
 } // namespace account_vocab
 
 /// GET /api/accounts: one account, in an array, and no pagination.
-struct get_accounts
-    : operation<jsonapi::page<account_attributes>, http_method::get, rate_limits::xs, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_accounts";
-    static constexpr std::string_view path = "/api/accounts"; ///< the path, relative to the base URL
+struct get_accounts : from_spec<api::get_accounts, jsonapi::page<account_attributes>> {
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
     /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
@@ -60,12 +57,7 @@ struct get_accounts
 };
 
 /// GET /api/accounts/{id}: only the account the key was made in.
-struct get_account
-    : operation<jsonapi::document<account_attributes>, http_method::get, rate_limits::xs, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_account";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/accounts/{id}";
+struct get_account : from_spec<api::get_account, jsonapi::document<account_attributes>> {
     /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
     /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {

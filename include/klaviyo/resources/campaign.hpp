@@ -2,6 +2,7 @@
 // and segments, with its send strategy and tracking.
 #pragma once
 
+#include <klaviyo/api/campaigns.hpp>
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
@@ -303,11 +304,7 @@ inline std::string campaign_message_json(const new_campaign_message& m, const st
 /// GET /api/campaigns: Klaviyo answers 400 without a messages.channel
 /// filter, so plan() adds equals(messages.channel,'email') when the filter
 /// names no channel. Up to 100 a page.
-struct get_campaigns
-    : operation<jsonapi::page<campaign_attributes>, http_method::get, rate_limits::m, idempotency::idempotent, 100> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_campaigns";
-    static constexpr std::string_view path = "/api/campaigns"; ///< the path, relative to the base URL
+struct get_campaigns : from_spec<api::get_campaigns, jsonapi::page<campaign_attributes>> {
     /// Checks `o` and builds the GET; adds `equals(messages.channel,'email')` (combined with `and`) when the filter
     /// names no channel.
     static klaviyo::detail::request_plan plan(list_options o) {
@@ -330,12 +327,7 @@ struct get_campaigns
 };
 
 /// GET /api/campaigns/{id}: one campaign (include campaign-messages or tags).
-struct get_campaign
-    : operation<jsonapi::document<campaign_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_campaign";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/campaigns/{id}";
+struct get_campaign : from_spec<api::get_campaign, jsonapi::document<campaign_attributes>> {
     /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
     /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
@@ -344,11 +336,7 @@ struct get_campaign
 };
 
 /// POST /api/campaigns: a draft with its messages.
-struct create_campaign : operation<jsonapi::document<campaign_attributes>, http_method::post, rate_limits::m,
-                                   idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_campaign";
-    static constexpr std::string_view path = "/api/campaigns"; ///< the path, relative to the base URL
+struct create_campaign : from_spec<api::create_campaign, jsonapi::document<campaign_attributes>> {
     /// Checks `in` (name, audiences, at least one message, the send strategy and tracking parameters) and `o`, and
     /// builds the POST; messages are sent as `campaign-messages`.
     static klaviyo::detail::request_plan plan(const new_campaign& in, const write_options& o) {
@@ -381,12 +369,7 @@ struct create_campaign : operation<jsonapi::document<campaign_attributes>, http_
 };
 
 /// PATCH /api/campaigns/{id}: changes what campaign_update sets.
-struct update_campaign
-    : operation<jsonapi::document<campaign_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "update_campaign";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/campaigns/{id}";
+struct update_campaign : from_spec<api::update_campaign, jsonapi::document<campaign_attributes>> {
     /// Checks `id`, `in` (a name, if set, not empty; audiences, send strategy and tracking parameters) and `o`, and
     /// builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const campaign_update& in, const write_options& o) {
@@ -407,11 +390,7 @@ struct update_campaign
 };
 
 /// DELETE /api/campaigns/{id}.
-struct delete_campaign : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "delete_campaign";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/campaigns/{id}";
+struct delete_campaign : from_spec<api::delete_campaign, accepted> {
     /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_campaign>(id);

@@ -1,6 +1,7 @@
 // klaviyo-cpp: the event resource: what a profile did, counted under a metric.
 #pragma once
 
+#include <klaviyo/api/events.hpp>
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
@@ -125,10 +126,7 @@ inline std::string event_attributes_json(const new_event& in, const std::string&
 } // namespace detail
 
 /// POST /api/events: 202, queued. Not repeatable unless it carries a unique_id.
-struct create_event : operation<accepted, http_method::post, rate_limits::xl, idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_event";
-    static constexpr std::string_view path = "/api/events"; ///< the path, relative to the base URL
+struct create_event : from_spec<api::create_event, accepted> {
     /// Checks `in` (a metric name, an identified profile, an ISO 8601 time, an ISO 4217 currency, at most 400
     /// properties, no string over 100KB, 5MB in all) and builds the POST. The request is idempotent, and so retried
     /// after a lost answer, only when `in` has a unique_id.
@@ -146,12 +144,7 @@ struct create_event : operation<accepted, http_method::post, rate_limits::xl, id
 };
 
 /// GET /api/events/{id} (M tier, unlike the XL list).
-struct get_event
-    : operation<jsonapi::document<event_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_event";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/events/{id}";
+struct get_event : from_spec<api::get_event, jsonapi::document<event_attributes>> {
     /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
     /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
@@ -160,11 +153,7 @@ struct get_event
 };
 
 /// GET /api/events: up to 1000 a page.
-struct get_events
-    : operation<jsonapi::page<event_attributes>, http_method::get, rate_limits::xl, idempotency::idempotent, 1000> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_events";
-    static constexpr std::string_view path = "/api/events"; ///< the path, relative to the base URL
+struct get_events : from_spec<api::get_events, jsonapi::page<event_attributes>> {
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
     /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {

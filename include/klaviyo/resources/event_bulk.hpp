@@ -3,6 +3,7 @@
 // request, with no unique_id repeated for one profile and metric.
 #pragma once
 
+#include <klaviyo/api/events.hpp>
 #include <klaviyo/bulk.hpp>
 #include <klaviyo/detail/bulk_plan.hpp>
 #include <klaviyo/resources/event.hpp>
@@ -32,10 +33,7 @@ inline std::string profile_identity(const new_event& e) {
 } // namespace detail
 
 /// POST /api/event-bulk-create-jobs: 202, queued.
-struct bulk_create_events : operation<accepted, http_method::post, rate_limits::m, idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "bulk_create_events";
-    static constexpr std::string_view path = "/api/event-bulk-create-jobs"; ///< the path, relative to the base URL
+struct bulk_create_events : from_spec<api::bulk_create_events, accepted> {
     static constexpr std::size_t max_events = 1000; ///< Klaviyo's cap on events per request
     static constexpr std::size_t max_payload = 5 * 1024 * 1024; ///< Klaviyo's cap on the body of one request: 5MB
 

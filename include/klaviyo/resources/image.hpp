@@ -2,6 +2,7 @@
 // URI or bytes through one call.
 #pragma once
 
+#include <klaviyo/api/images.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/jsonapi/document.hpp>
@@ -109,11 +110,7 @@ inline std::string check_form_name(std::string_view v, const std::string& where)
 } // namespace detail
 
 /// GET /api/images: up to 100 a page.
-struct get_images
-    : operation<jsonapi::page<image_attributes>, http_method::get, rate_limits::m, idempotency::idempotent, 100> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_images";
-    static constexpr std::string_view path = "/api/images"; ///< the path, relative to the base URL
+struct get_images : from_spec<api::get_images, jsonapi::page<image_attributes>> {
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
     /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
@@ -122,12 +119,7 @@ struct get_images
 };
 
 /// GET /api/images/{id}: one image.
-struct get_image
-    : operation<jsonapi::document<image_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_image";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/images/{id}";
+struct get_image : from_spec<api::get_image, jsonapi::document<image_attributes>> {
     /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
     /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
@@ -136,12 +128,7 @@ struct get_image
 };
 
 /// PATCH /api/images/{id}: renames or hides an image.
-struct update_image
-    : operation<jsonapi::document<image_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "update_image";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/images/{id}";
+struct update_image : from_spec<api::update_image, jsonapi::document<image_attributes>> {
     /// Checks `id`, `in` (a name, if set, not empty) and `o`, and builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const image_update& in, const write_options& o) {
         if (in.name && in.name->empty())
@@ -153,19 +140,11 @@ struct update_image
 };
 
 /// POST /api/images (from a URL or data URI): 3/s, 100/m, 100 a day.
-struct upload_image_from_url : operation<jsonapi::document<image_attributes>, http_method::post,
-                                         rate_limit{3, 100, 100}, idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "upload_image_from_url";
-    static constexpr std::string_view path = "/api/images"; ///< the path, relative to the base URL
+struct upload_image_from_url : from_spec<api::upload_image_from_url, jsonapi::document<image_attributes>> {
 };
 
 /// POST /api/image-upload (multipart bytes): 3/s, 100/m, 500 a day.
-struct upload_image_from_file : operation<jsonapi::document<image_attributes>, http_method::post,
-                                          rate_limit{3, 100, 500}, idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "upload_image_from_file";
-    static constexpr std::string_view path = "/api/image-upload"; ///< the path, relative to the base URL
+struct upload_image_from_file : from_spec<api::upload_image_from_file, jsonapi::document<image_attributes>> {
 };
 
 /// The one upload call: picks upload_image_from_url or upload_image_from_file

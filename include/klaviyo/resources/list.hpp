@@ -1,6 +1,7 @@
 // klaviyo-cpp: the list resource, and the profiles in a list.
 #pragma once
 
+#include <klaviyo/api/lists.hpp>
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/bulk.hpp>
 #include <klaviyo/detail/bulk_plan.hpp>
@@ -71,11 +72,7 @@ inline std::string check_opt_in(const std::optional<std::string>& v) {
 } // namespace detail
 
 /// GET /api/lists: at most 10 a page.
-struct get_lists
-    : operation<jsonapi::page<list_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_lists";
-    static constexpr std::string_view path = "/api/lists"; ///< the path, relative to the base URL
+struct get_lists : from_spec<api::get_lists, jsonapi::page<list_attributes>> {
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
     /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
@@ -84,12 +81,7 @@ struct get_lists
 };
 
 /// GET /api/lists/{id}: one list; asking for profile_count makes it slower.
-struct get_list
-    : operation<jsonapi::document<list_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_list";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/lists/{id}";
+struct get_list : from_spec<api::get_list, jsonapi::document<list_attributes>> {
     /// Checks `id` and `o` and builds the GET. With additional_fields (profile_count) the call is paced in the XS class
     /// (1/s, 15/min), as Klaviyo limits it.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
@@ -101,11 +93,7 @@ struct get_list
 };
 
 /// POST /api/lists: 10/s, 150/m, and 150 a day.
-struct create_list : operation<jsonapi::document<list_attributes>, http_method::post, rate_limit{10, 150, 150},
-                               idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_list";
-    static constexpr std::string_view path = "/api/lists"; ///< the path, relative to the base URL
+struct create_list : from_spec<api::create_list, jsonapi::document<list_attributes>> {
     /// Checks `in` (a name; opt_in_process, if set, double_opt_in or single_opt_in) and `o`, and builds the POST.
     static klaviyo::detail::request_plan plan(const new_list& in, const write_options& o) {
         if (in.name.empty()) return klaviyo::detail::invalid_plan(operation_id, "data.attributes.name: is required");
@@ -118,12 +106,7 @@ struct create_list : operation<jsonapi::document<list_attributes>, http_method::
 };
 
 /// PATCH /api/lists/{id}: changes what list_update sets.
-struct update_list
-    : operation<jsonapi::document<list_attributes>, http_method::patch, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "update_list";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/lists/{id}";
+struct update_list : from_spec<api::update_list, jsonapi::document<list_attributes>> {
     /// Checks `id` and `in` (a name, if set, not empty; opt_in_process, if set, double_opt_in or single_opt_in) and
     /// `o`, and builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const list_update& in, const write_options& o) {
@@ -138,11 +121,7 @@ struct update_list
 };
 
 /// DELETE /api/lists/{id}: repeating it finds nothing left to delete.
-struct delete_list : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "delete_list";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/lists/{id}";
+struct delete_list : from_spec<api::delete_list, accepted> {
     /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_list>(id);
@@ -150,12 +129,7 @@ struct delete_list : operation<accepted, http_method::del, rate_limits::m, idemp
 };
 
 /// GET /api/lists/{id}/profiles: the members, up to 100 a page, with joined_group_at.
-struct get_profiles_for_list
-    : operation<jsonapi::page<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 100> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_profiles_for_list";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/lists/{id}/profiles";
+struct get_profiles_for_list : from_spec<api::get_profiles_for_list, jsonapi::page<profile_attributes>> {
     /// Checks `list_id` and `o` (sort only by joined_group_at; additional fields subscriptions and
     /// predictive_analytics) and builds the GET; with predictive_analytics the call is paced in the M class.
     static klaviyo::detail::request_plan plan(std::string_view list_id, const list_options& o) {
@@ -189,11 +163,7 @@ klaviyo::detail::bulk_plan plan_membership(std::string_view list_id, const std::
 /// POST /api/lists/{id}/relationships/profiles: 204. Adds members without
 /// changing their consent (subscribe_profiles with a list_id does both).
 /// Adding a member twice leaves one membership: safe to repeat.
-struct add_profiles_to_list : operation<accepted, http_method::post, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "add_profiles_to_list";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/lists/{id}/relationships/profiles";
+struct add_profiles_to_list : from_spec<api::add_profiles_to_list, accepted> {
     static constexpr std::size_t max_per_request = 1000; ///< Klaviyo's cap on ids per request
     /// Checks `list_id` and the ids (at least one, none empty) and splits them into requests of max_per_request.
     static klaviyo::detail::bulk_plan plan(std::string_view list_id, const std::vector<std::string>& profile_ids) {
@@ -202,11 +172,7 @@ struct add_profiles_to_list : operation<accepted, http_method::post, rate_limits
 };
 
 /// DELETE /api/lists/{id}/relationships/profiles: 204. Consent is unchanged.
-struct remove_profiles_from_list : operation<accepted, http_method::del, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "remove_profiles_from_list";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/lists/{id}/relationships/profiles";
+struct remove_profiles_from_list : from_spec<api::remove_profiles_from_list, accepted> {
     static constexpr std::size_t max_per_request = 1000; ///< Klaviyo's cap on ids per request
     /// Checks `list_id` and the ids (at least one, none empty) and splits them into requests of max_per_request.
     static klaviyo::detail::bulk_plan plan(std::string_view list_id, const std::vector<std::string>& profile_ids) {

@@ -1,6 +1,7 @@
 // klaviyo-cpp: the metric resource (what events are counted as).
 #pragma once
 
+#include <klaviyo/api/metrics.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/jsonapi/document.hpp>
@@ -33,11 +34,7 @@ inline constexpr query_vocabulary vocab{fields, includes, {}, {}};
 } // namespace metric_vocab
 
 /// GET /api/metrics: cursor pages of up to 200, a size the server picks.
-struct get_metrics
-    : operation<jsonapi::page<metric_attributes>, http_method::get, rate_limits::m, idempotency::idempotent, 200> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_metrics";
-    static constexpr std::string_view path = "/api/metrics"; ///< the path, relative to the base URL
+struct get_metrics : from_spec<api::get_metrics, jsonapi::page<metric_attributes>, 200> {
     /// Klaviyo picks the page size: `page_size` is refused, `page_cursor` is sent.
     static constexpr bool fixed_page_size = true;
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
@@ -48,12 +45,7 @@ struct get_metrics
 };
 
 /// GET /api/metrics/{id}: one metric.
-struct get_metric
-    : operation<jsonapi::document<metric_attributes>, http_method::get, rate_limits::m, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_metric";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/metrics/{id}";
+struct get_metric : from_spec<api::get_metric, jsonapi::document<metric_attributes>> {
     /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
     /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {

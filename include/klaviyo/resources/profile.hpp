@@ -5,6 +5,7 @@
 // ProfileUpsertQuery).
 #pragma once
 
+#include <klaviyo/api/profiles.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
 #include <klaviyo/jsonapi/document.hpp>
@@ -266,12 +267,7 @@ inline bool edits_arrays(const std::optional<klaviyo::patch_properties>& pp) {
 } // namespace detail
 
 /// GET /api/profiles/{id}: one profile; including lists or segments makes it slower.
-struct get_profile
-    : operation<jsonapi::document<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_profile";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/profiles/{id}";
+struct get_profile : from_spec<api::get_profile, jsonapi::document<profile_attributes>> {
 
     /// Checks `id` and `o` and builds the GET. With include lists or segments the call is paced in the XS class (1/s,
     /// 15/min), as Klaviyo limits it.
@@ -284,11 +280,7 @@ struct get_profile
 };
 
 /// GET /api/profiles: up to 100 a page; predictive_analytics makes it slower.
-struct get_profiles
-    : operation<jsonapi::page<profile_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 100> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_profiles";
-    static constexpr std::string_view path = "/api/profiles"; ///< the path, relative to the base URL
+struct get_profiles : from_spec<api::get_profiles, jsonapi::page<profile_attributes>> {
 
     /// Checks `o` and builds the GET. With additional field predictive_analytics the call is paced in the M class
     /// (10/s, 150/min).
@@ -321,11 +313,7 @@ inline klaviyo::detail::request_plan plan_profile_lookup(std::string_view field,
 
 /// POST /api/profiles: creates a profile. A second POST creates a second profile or a 409
 /// (diagnostics::duplicate_profile_id()): never replayed blindly.
-struct create_profile
-    : operation<jsonapi::document<profile_attributes>, http_method::post, rate_limits::l, idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_profile";
-    static constexpr std::string_view path = "/api/profiles"; ///< the path, relative to the base URL
+struct create_profile : from_spec<api::create_profile, jsonapi::document<profile_attributes>> {
 
     /// Checks `in` (one of email, phone_number, external_id; a valid email and an E.164 phone number; at most 100KB)
     /// and `o`, and builds the POST.
@@ -343,12 +331,7 @@ struct create_profile
 
 /// PATCH /api/profiles/{id}: changes what profile_update sets. Setting the same attributes twice
 /// leaves the same profile (unless arrays are edited).
-struct update_profile
-    : operation<jsonapi::document<profile_attributes>, http_method::patch, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "update_profile";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/profiles/{id}";
+struct update_profile : from_spec<api::update_profile, jsonapi::document<profile_attributes>> {
 
     /// Checks `id`, the email and the phone number (E.164) if set, the 100KB payload limit and `o`, and builds the
     /// PATCH. Editing arrays through patch_properties (append, unappend) makes the request non-idempotent: it is then
@@ -374,10 +357,7 @@ struct upsert_result {
 
 /// POST /api/profile-import: creates the profile or updates the one it matches. An upsert keyed by
 /// identifiers converges: replaying it is harmless.
-struct create_or_update_profile : operation<upsert_result, http_method::post, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_or_update_profile";
-    static constexpr std::string_view path = "/api/profile-import"; ///< the path, relative to the base URL
+struct create_or_update_profile : from_spec<api::create_or_update_profile, upsert_result> {
 
     /// Checks `in` (an id or an identifier, a valid email and an E.164 phone number, at most 100KB) and `o`, and builds
     /// the POST. Editing arrays through patch_properties makes it non-idempotent.

@@ -1,6 +1,7 @@
 // klaviyo-cpp: the segment resource (profiles chosen by conditions).
 #pragma once
 
+#include <klaviyo/api/segments.hpp>
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
@@ -91,11 +92,7 @@ inline std::string typed_definition(const std::optional<segment_definition>& typ
 } // namespace detail
 
 /// GET /api/segments: up to 10 a page.
-struct get_segments
-    : operation<jsonapi::page<segment_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_segments";
-    static constexpr std::string_view path = "/api/segments"; ///< the path, relative to the base URL
+struct get_segments : from_spec<api::get_segments, jsonapi::page<segment_attributes>> {
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
     /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
@@ -104,12 +101,7 @@ struct get_segments
 };
 
 /// GET /api/segments/{id}: one segment; asking for profile_count makes it slower.
-struct get_segment
-    : operation<jsonapi::document<segment_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_segment";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/segments/{id}";
+struct get_segment : from_spec<api::get_segment, jsonapi::document<segment_attributes>> {
     /// Checks `id` and `o` and builds the GET. With additional_fields (profile_count) the call is paced in the XS class
     /// (1/s, 15/min), as Klaviyo limits it.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
@@ -120,11 +112,7 @@ struct get_segment
 };
 
 /// POST /api/segments: 1/s, 15/min and 100 a day.
-struct create_segment : operation<jsonapi::document<segment_attributes>, http_method::post, segment_vocab::writes,
-                                  idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_segment";
-    static constexpr std::string_view path = "/api/segments"; ///< the path, relative to the base URL
+struct create_segment : from_spec<api::create_segment, jsonapi::document<segment_attributes>> {
     /// Checks `in` (a name; conditions typed or as JSON, not both, with at least one condition group) and `o`, and
     /// builds the POST.
     static klaviyo::detail::request_plan plan(const new_segment& in, const write_options& o) {
@@ -142,12 +130,7 @@ struct create_segment : operation<jsonapi::document<segment_attributes>, http_me
 };
 
 /// PATCH /api/segments/{id}: changes what segment_update sets; 1/s, 15/min and 100 a day.
-struct update_segment : operation<jsonapi::document<segment_attributes>, http_method::patch, segment_vocab::writes,
-                                  idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "update_segment";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/segments/{id}";
+struct update_segment : from_spec<api::update_segment, jsonapi::document<segment_attributes>> {
     /// Checks `id`, `in` (a name, if set, not empty; conditions typed or as JSON, not both) and `o`, and builds the
     /// PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const segment_update& in, const write_options& o) {
@@ -166,11 +149,7 @@ struct update_segment : operation<jsonapi::document<segment_attributes>, http_me
 };
 
 /// DELETE /api/segments/{id}.
-struct delete_segment : operation<accepted, http_method::del, rate_limits::s, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "delete_segment";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/segments/{id}";
+struct delete_segment : from_spec<api::delete_segment, accepted> {
     /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_segment>(id);

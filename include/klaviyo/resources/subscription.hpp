@@ -2,6 +2,7 @@
 // bulk jobs, split at Klaviyo's per-request caps (1,000 and 100).
 #pragma once
 
+#include <klaviyo/api/profiles.hpp>
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/bulk.hpp>
 #include <klaviyo/detail/bulk_plan.hpp>
@@ -157,11 +158,7 @@ klaviyo::detail::bulk_plan plan_subscriptions(const std::vector<subscriber>& pro
 
 /// POST /api/profile-subscription-bulk-create-jobs: 202, up to 1,000
 /// profiles a request. Consenting twice leaves one consent: safe to repeat.
-struct subscribe_profiles : operation<accepted, http_method::post, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "bulk_subscribe_profiles";
-    /// The path, relative to the base URL.
-    static constexpr std::string_view path = "/api/profile-subscription-bulk-create-jobs";
+struct subscribe_profiles : from_spec<api::bulk_subscribe_profiles, accepted> {
     /// The `type` of the job resource the body creates.
     static constexpr std::string_view job_type = "profile-subscription-bulk-create-job";
     /// Checks `in` (each profile: a channel chosen, a valid email and E.164 phone number where its channels need them,
@@ -181,11 +178,7 @@ struct subscribe_profiles : operation<accepted, http_method::post, rate_limits::
 
 /// POST /api/profile-subscription-bulk-delete-jobs: 202, up to 100 profiles
 /// a request. Withdrawing consent twice is the same as once: safe to repeat.
-struct unsubscribe_profiles : operation<accepted, http_method::post, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "bulk_unsubscribe_profiles";
-    /// The path, relative to the base URL.
-    static constexpr std::string_view path = "/api/profile-subscription-bulk-delete-jobs";
+struct unsubscribe_profiles : from_spec<api::bulk_unsubscribe_profiles, accepted> {
     /// The `type` of the job resource the body creates.
     static constexpr std::string_view job_type = "profile-subscription-bulk-delete-job";
     /// Checks `in` (each profile: a channel chosen, identified by email or phone number, no sms_transactional) and

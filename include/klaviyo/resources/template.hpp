@@ -2,6 +2,7 @@
 // in C++, since `template` is a keyword.
 #pragma once
 
+#include <klaviyo/api/templates.hpp>
 #include <klaviyo/accepted.hpp>
 #include <klaviyo/detail/request_plan.hpp>
 #include <klaviyo/detail/result_parser.hpp>
@@ -62,11 +63,7 @@ inline constexpr query_vocabulary write{fields, {}, additional, {}};
 } // namespace template_vocab
 
 /// GET /api/templates: up to 10 a page.
-struct get_templates
-    : operation<jsonapi::page<template_attributes>, http_method::get, rate_limits::l, idempotency::idempotent, 10> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_templates";
-    static constexpr std::string_view path = "/api/templates"; ///< the path, relative to the base URL
+struct get_templates : from_spec<api::get_templates, jsonapi::page<template_attributes>> {
     /// Checks `o` (fields, include, sort and page size against this operation's vocabulary; the filter is sent as
     /// written) and builds the GET. A refusal names the option and nothing is sent.
     static klaviyo::detail::request_plan plan(const list_options& o) {
@@ -75,12 +72,7 @@ struct get_templates
 };
 
 /// GET /api/templates/{id}: one template.
-struct get_template
-    : operation<jsonapi::document<template_attributes>, http_method::get, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "get_template";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/templates/{id}";
+struct get_template : from_spec<api::get_template, jsonapi::document<template_attributes>> {
     /// Checks `id` (not empty) and `o` (fields, additional fields and include against this operation's vocabulary) and
     /// builds the GET. A refusal names the input and nothing is sent.
     static klaviyo::detail::request_plan plan(std::string_view id, const get_options& o) {
@@ -89,11 +81,7 @@ struct get_template
 };
 
 /// POST /api/templates: Klaviyo allows 1,000 templates created through the API.
-struct create_template : operation<jsonapi::document<template_attributes>, http_method::post, rate_limits::l,
-                                   idempotency::non_idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "create_template";
-    static constexpr std::string_view path = "/api/templates"; ///< the path, relative to the base URL
+struct create_template : from_spec<api::create_template, jsonapi::document<template_attributes>> {
     /// Checks `in` (a name; editor_type CODE, USER_DRAGGABLE or SYSTEM_DRAGGABLE; html given unless SYSTEM_DRAGGABLE,
     /// refused then) and `o`, and builds the POST.
     static klaviyo::detail::request_plan plan(const new_template& in, const write_options& o) {
@@ -115,12 +103,7 @@ struct create_template : operation<jsonapi::document<template_attributes>, http_
 };
 
 /// PATCH /api/templates/{id}: changes what template_update sets.
-struct update_template
-    : operation<jsonapi::document<template_attributes>, http_method::patch, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "update_template";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/templates/{id}";
+struct update_template : from_spec<api::update_template, jsonapi::document<template_attributes>> {
     /// Checks `id`, `in` (a name, if set, not empty) and `o`, and builds the PATCH.
     static klaviyo::detail::request_plan plan(std::string_view id, const template_update& in, const write_options& o) {
         if (in.name && in.name->empty())
@@ -132,11 +115,7 @@ struct update_template
 };
 
 /// DELETE /api/templates/{id}.
-struct delete_template : operation<accepted, http_method::del, rate_limits::l, idempotency::idempotent> {
-    /// The spec's operationId; error messages name the call by it.
-    static constexpr std::string_view operation_id = "delete_template";
-    /// Path template: `{id}` becomes the percent-encoded id.
-    static constexpr std::string_view path = "/api/templates/{id}";
+struct delete_template : from_spec<api::delete_template, accepted> {
     /// Checks `id` (not empty) and builds the DELETE.
     static klaviyo::detail::request_plan plan(std::string_view id) {
         return klaviyo::detail::plan_delete<delete_template>(id);
