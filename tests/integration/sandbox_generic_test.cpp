@@ -82,6 +82,17 @@ BOOST_AUTO_TEST_CASE(every_rule_class_is_refused_with_klaviyos_error_document) {
     // Unencoded brackets, as Klaviyo's reference writes them: accepted.
     r = f.get("/api/web-feeds?page[size]=20");
     BOOST_TEST(r.status == 200u);
+    // A string over the length Klaviyo takes (bulk events: 100KB per string; the
+    // spec states no length on any body member, so this is the sandbox's one such rule).
+    const std::string big(100 * 1024 + 1, 'x');
+    r = f.post("/api/event-bulk-create-jobs",
+               R"({"data":{"type":"event-bulk-create-job","attributes":{"events-bulk-create":{"data":[)"
+               R"({"type":"event-bulk-create","attributes":{"profile":{"data":{"type":"profile",)"
+               R"("attributes":{"email":"long@example.com"}}},"events":{"data":[{"type":"event","attributes":{)"
+               R"("properties":{"note":")" + big + R"("},"metric":{"data":{"type":"metric","attributes":)"
+               R"({"name":"Viewed"}}}}}]}}}]}}}})");
+    BOOST_TEST(r.status == 400u);
+    BOOST_TEST(error_of(r).at("detail").as_string() == "A single string cannot exceed 100KB");
     // A /client/ operation without its company_id.
     r = f.get("/client/geofences");
     BOOST_TEST(r.status == 400u);

@@ -119,6 +119,26 @@ BOOST_AUTO_TEST_CASE(pages_follow_links_next_on_the_home_host_only) {
     BOOST_TEST(f.mock().requests()[1].target == "/api/catalog-items?page%5Bcursor%5D=c2");
 }
 
+BOOST_AUTO_TEST_CASE(items_yield_typed_resources_across_pages) {
+    fixture f;
+    f.mock()
+        .respond(200, R"({"data":[{"type":"flow","id":"F1","attributes":{"name":"Welcome","status":"live"}},)"
+                      R"({"type":"flow","id":"F2","attributes":{"name":"Winback","status":null}}],)"
+                      R"("links":{"next":"https://a.klaviyo.com/api/flows?page%5Bcursor%5D=c2"}})")
+        .respond(200, R"({"data":[{"type":"flow","id":"F3","attributes":{"name":"Browse","status":"draft"}}],)"
+                      R"("links":{"next":null}})");
+    std::vector<std::string> seen;
+    ktest::run(f, [&]() -> awaitable<void> {
+        api::call_options live;
+        auto all = api::items<api::get_flows>(f.client, live);
+        while (auto flow = co_await all.async_resume(boost::asio::use_awaitable))
+            seen.push_back(flow->id + ":" + flow->attributes.name.value_or("") + ":" +
+                           flow->attributes.status.value_or("-"));
+    });
+    BOOST_TEST((seen == std::vector<std::string>{"F1:Welcome:live", "F2:Winback:-", "F3:Browse:draft"}));
+    BOOST_TEST(f.mock().requests().size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_flow_by_id_encoded_as_one_segment) {
     fixture f;
     f.mock().respond(200, R"({"data":{"type":"flow","id":"F/1","attributes":{"name":"Welcome"}}})");

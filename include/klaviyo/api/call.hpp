@@ -257,6 +257,39 @@ asio::experimental::generator<typename Op::result> pages(Client& client, call_op
     return detail::page_generator<Op>(asio::any_io_executor(client.get_executor()), client, detail::plan_call<Op>(o));
 }
 
+namespace detail {
+
+/// The item type of a collection result.
+template <class Result>
+struct item_of;
+template <class A>
+struct item_of<collection<A>> {
+    using type = resource<A>;
+};
+
+template <class Page>
+asio::experimental::generator<typename item_of<Page>::type> item_generator(asio::any_io_executor,
+                                                                           asio::experimental::generator<Page> pages) {
+    while (auto page = co_await pages)
+        for (auto& item : page->data) co_yield std::move(item);
+}
+
+} // namespace detail
+
+/// Every item of a cursor-paginated operation whose data is a list, one at
+/// a time (api::resource<A>), on top of pages(): the same requests, one page
+/// held at a time; errors are thrown (api_error) out of async_resume.
+///
+/// @code
+/// auto all = klaviyo::api::items<klaviyo::api::get_flows>(client, {});
+/// while (auto flow = co_await all.async_resume(asio::use_awaitable)) { ... flow->attributes.name ... }
+/// @endcode
+template <api_operation Op, class Client>
+asio::experimental::generator<typename detail::item_of<typename Op::result>::type> items(Client& client,
+                                                                                          call_options o) {
+    return detail::item_generator(asio::any_io_executor(client.get_executor()), pages<Op>(client, std::move(o)));
+}
+
 /// The request plan of one call (pure; for tests and tools).
 template <api_operation Op>
 klaviyo::detail::request_plan plan(const call_options& o) {
