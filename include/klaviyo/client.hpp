@@ -214,10 +214,7 @@ public:
 private:
     template <class Op>
     detail::request_plan follow_plan(std::string_view link) const {
-        auto u = boost::urls::parse_uri(link);
-        if (!u) return detail::invalid_plan(Op::operation_id, "link: not an absolute URL");
-        if (detail::origin_of(*u) != origin_) return detail::foreign_host_plan(Op::operation_id, "link");
-        return detail::make_plan<Op>(std::string(u->encoded_target()));
+        return detail::link_plan<Op>(link, origin_);
     }
 
     /// A 2xx answer and the attempts it took (what send() returns).

@@ -30,7 +30,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -124,13 +123,6 @@ request_plan plan_call(const call_options& o) {
         if (o.id.empty()) return refuse(std::string(Op::path_parameter) + ": must not be empty");
     }
     std::string target = klaviyo::detail::expand_path(Op::path, o.id);
-    if constexpr (!Op::path_parameter.empty() && Op::path_parameter != "id") {
-        // {job_id}: expand_path knows {id} only.
-        auto pos = Op::path.find('{');
-        target = std::string(Op::path.substr(0, pos));
-        target += boost::urls::encode(o.id, boost::urls::pchars);
-        target += Op::path.substr(Op::path.find('}') + 1);
-    }
     // The seed's query builder writes (and encodes) the query; the checks
     // against the descriptor's vocabulary are made here.
     static constexpr query_vocabulary no_vocabulary{};
@@ -217,10 +209,7 @@ request_plan plan_call(const call_options& o) {
 /// origin only (the key never leaves for another host).
 template <api_operation Op>
 request_plan follow_link(std::string_view link, const klaviyo::origin& home) {
-    auto u = boost::urls::parse_uri(link);
-    if (!u) return invalid_plan(Op::operation_id, "link: not an absolute URL");
-    if (klaviyo::detail::origin_of(*u) != home) return klaviyo::detail::foreign_host_plan(Op::operation_id, "link");
-    request_plan p = make_plan<Op>(std::string(u->encoded_target()));
+    request_plan p = klaviyo::detail::link_plan<Op>(link, home);
     p.authorize = !Op::public_client;
     return p;
 }

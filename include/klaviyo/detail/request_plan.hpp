@@ -2,6 +2,7 @@
 // the method, target and body of one request. No I/O here.
 #pragma once
 
+#include <klaviyo/detail/origin.hpp>
 #include <klaviyo/error.hpp>
 #include <klaviyo/http.hpp>
 #include <klaviyo/operation.hpp>
@@ -71,11 +72,11 @@ inline std::string query_encode(std::string_view s) { return boost::urls::encode
 
 /// Expands "{id}" in a path template, percent-encoding the id as one segment.
 inline std::string expand_path(std::string_view path, std::string_view id) {
-    auto pos = path.find("{id}");
+    auto pos = path.find('{'); // {id}, or another name such as {job_id}
     if (pos == std::string_view::npos) return std::string(path);
     std::string out(path.substr(0, pos));
     out += boost::urls::encode(id, boost::urls::pchars);
-    out += path.substr(pos + 4);
+    out += path.substr(path.find('}', pos) + 1);
     return out;
 }
 
@@ -178,6 +179,16 @@ inline request_plan foreign_host_plan(std::string_view operation_id, std::string
     auto p = invalid_plan(operation_id, std::string(field) + ": host is not the configured base URL's host");
     p.refusal = errc::host_not_allowed;
     return p;
+}
+
+/// The request for a page link a previous page gave: an absolute URL on the
+/// client's own origin only (the key never leaves for another host).
+template <operation_descriptor Op>
+request_plan link_plan(std::string_view link, const klaviyo::origin& home) {
+    auto u = boost::urls::parse_uri(link);
+    if (!u) return invalid_plan(Op::operation_id, "link: not an absolute URL");
+    if (origin_of(*u) != home) return foreign_host_plan(Op::operation_id, "link");
+    return make_plan<Op>(std::string(u->encoded_target()));
 }
 
 /// GET one resource: /path/{id} with fields, additional fields and include.
