@@ -485,11 +485,15 @@ basic_client<Executor, Transport>::send(detail::request_plan plan) {
             diag.errors = jsonapi::parse_errors(resp.body);
             diag.retry_after = out.retry_after;
             diag.message.clear();
+            if (!plan.idempotent && resp.status >= 500) diag.possibly_applied = true;
         } else {
             out.ec = ec;
+            out.unsent = resp.unsent;
             diag.http_status = 0;
             diag.errors.clear();
-            diag.message = ec.message();
+            diag.message = resp.failure.empty() ? ec.message() : ec.message() + ": " + resp.failure;
+            if (!plan.idempotent && !resp.unsent && ec != errc::connect_failed && ec != errc::pool_full)
+                diag.possibly_applied = true;
         }
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
         auto delay =

@@ -132,8 +132,11 @@ auto launch(const Executor& ex, Body&& body, Token&& token) {
                 auto hex = asio::get_associated_executor(handler, ex);
                 asio::co_spawn(ex, std::move(body),
                                asio::bind_cancellation_slot(
-                                   slot, asio::bind_executor(hex, [h = std::move(handler), diag](std::exception_ptr ep,
-                                                                                                 Result r) mutable {
+                                   slot, asio::bind_executor(hex, [h = std::move(handler), diag, slot](
+                                                                      std::exception_ptr ep, Result r) mutable {
+                                       // Done: take co_spawn's handler out of the caller's slot, as
+                                       // Asio's composed operations do (it holds a copy of `ex`).
+                                       if (slot.is_connected()) slot.clear();
                                        error_code ec = to_error_code(ep, diag);
                                        std::move(h)(ec, std::move(r));
                                    })));
@@ -161,8 +164,13 @@ auto launch_parsed(const Executor& ex, Start start, In in, Finish finish, Token&
         [](auto handler, const Executor& ex, Start start, In in, Finish finish, diagnostics* diag) {
             auto slot = asio::get_associated_cancellation_slot(handler);
             auto hex = asio::get_associated_executor(handler, ex);
-            auto done = [h = std::move(handler), finish = std::move(finish), diag](std::exception_ptr ep,
-                                                                                   Answer a) mutable {
+            auto done = [h = std::move(handler), finish = std::move(finish), diag, slot](std::exception_ptr ep,
+                                                                                         Answer a) mutable {
+                (void)diag; // read only when the token does not rethrow
+                // Done: take co_spawn's handler out of the caller's slot, as
+                // Asio's composed operations do. Left there, it keeps a copy
+                // of the client's executor alive for as long as the signal.
+                if (slot.is_connected()) slot.clear();
                 Result r{};
                 if (!ep) {
                     try {

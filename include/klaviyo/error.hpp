@@ -149,6 +149,11 @@ struct diagnostics {
     std::optional<std::chrono::seconds> retry_after; ///< the last answer's Retry-After, when it had one (429s do)
     std::string message;   ///< client-side explanation (e.g. which field)
     unsigned attempts = 0; ///< requests sent, retries included
+    /// True when a call that is not idempotent failed after a request of it may have reached Klaviyo (the connection
+    /// was lost or the deadline passed after it left, or a 5xx answered it): it may have been applied. Find out (read
+    /// it back) before sending it again. Always false for an idempotent call (sending it again is harmless, so the
+    /// client itself repeats it) and when every attempt is known not to have been applied.
+    bool possibly_applied = false;
     /// A split (bulk) call that failed part way: the positions, in the
     /// caller's input, of the items Klaviyo did not accept. Items not listed
     /// were accepted and must not be sent again.

@@ -86,6 +86,14 @@ struct http_response {
     unsigned status = 0; ///< the status code
     header_list headers; ///< the headers, in the order received
     std::string body; ///< the body as received
+    /// When the exchange failed: what failed and why, in words, e.g. "connect to 127.0.0.1:8443: Connection refused"
+    /// or "TLS handshake with api.klaviyo.com:443: certificate verify failed (self-signed certificate)". Names hosts
+    /// and phases, never a header or a body. Empty on success.
+    std::string failure{};
+    /// When the exchange failed: true if the transport knows that no complete request left (resolve, connect, TLS,
+    /// the wait for a pooled connection or the write failed), so that it cannot have been applied. A transport that
+    /// cannot tell leaves it false, and the client then treats a lost write as possibly applied.
+    bool unsent = false;
 
     /// find_header() in `headers`.
     std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }

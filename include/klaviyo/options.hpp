@@ -5,11 +5,32 @@
 #include <klaviyo/policy/pacing.hpp>
 #include <klaviyo/policy/retry.hpp>
 
+#include <boost/system/error_code.hpp>
+
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace klaviyo {
+
+/// The I/O steps of one exchange, in order, as transport_options::inject_fault sees them. A kept-alive connection
+/// skips the first three; plain HTTP skips the handshake; an answer without a body skips read_body.
+enum class transport_step {
+    resolve,     ///< the host name lookup
+    connect,     ///< the TCP connect
+    handshake,   ///< the TLS handshake
+    write,       ///< sending the request
+    read_header, ///< reading the status line and headers
+    read_body,   ///< reading the body
+};
+
+/// The step's name, as failure texts and tests print it.
+constexpr std::string_view to_string(transport_step s) noexcept {
+    constexpr std::string_view names[] = {"resolve", "connect", "handshake", "write", "read_header", "read_body"};
+    return names[static_cast<int>(s)];
+}
 
 /// Options of the HTTP transport (used by beast_transport).
 struct transport_options {
@@ -20,6 +41,9 @@ struct transport_options {
     bool verify_peer = true;                        ///< TLS: verify the certificate chain and host name
     std::string ca_file{};                          ///< TLS: trust this PEM file instead of the system store
     std::string ca_pem{};                           ///< TLS: trust this PEM text instead of the system store
+    /// For tests, the way Beast's test::fail_count drives a failure matrix: called before each I/O step of each
+    /// exchange; an error it returns makes that step fail with it, as if the system had returned it. Leave it empty.
+    std::function<boost::system::error_code(transport_step)> inject_fault{};
 };
 
 /// How a client reaches Klaviyo: base URL, API revision, the deadline of an attempt, and its retry, pacing and

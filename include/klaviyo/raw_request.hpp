@@ -93,7 +93,7 @@ inline request_plan plan_raw(const raw_request& in, const origin& base, const re
         target = std::string(u->encoded_target());
     } else {
         auto u = boost::urls::parse_uri(in.path);
-        if (!u) return fail("path: must start with '/' or be an absolute URL");
+        if (!u || !path_follows_authority(*u)) return fail("path: must start with '/' or be an absolute URL");
         if (origin_of(*u) != base) return foreign_host_plan(id, "path");
         target = std::string(u->encoded_path());
         if (target.empty()) target = "/";

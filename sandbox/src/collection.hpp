@@ -224,7 +224,10 @@ private:
         if (!a || !a->is_object()) throw bad_request("'attributes' is required", "/data/attributes");
         const auto& in = a->get_object();
         json::object out;
-        for (const auto& [k, v] : in) {
+        for (const auto& member : in) {
+            // Named, not a structured binding: clang 14 cannot capture one in a lambda.
+            const auto k = member.key();
+            const auto& v = member.value();
             auto it = std::find_if(schema_.attributes.begin(), schema_.attributes.end(),
                                    [&](const auto& rule) { return rule.name == k; });
             std::string pointer = "/data/attributes/" + std::string(k);

@@ -116,6 +116,10 @@ private:
         if (get("client_id") != opts_.client_id) return error(400, "invalid_client", "unknown client_id");
         auto redirect = get("redirect_uri");
         if (redirect.empty()) return error(400, "invalid_request", "redirect_uri is required");
+        // boost::urls::url below throws on anything but a URI reference,
+        // which would end the session unanswered (found by fuzzing).
+        if (!boost::urls::parse_uri_reference(redirect))
+            return error(400, "invalid_request", "redirect_uri is not a valid URL");
         if (get("response_type") != "code")
             return error(400, "unsupported_response_type", "response_type must be code");
         if (get("code_challenge_method") != "S256")

@@ -398,7 +398,10 @@ private:
         const auto* a = data.if_contains("attributes");
         if (!a || !a->is_object()) throw bad_request("'attributes' is required", "/data/attributes");
         json::object out;
-        for (const auto& [k, v] : a->get_object()) {
+        for (const auto& member : a->get_object()) {
+            // Named, not a structured binding: clang 14 cannot capture one in a lambda.
+            const auto k = member.key();
+            const auto& v = member.value();
             bool known = std::any_of(std::begin(writable), std::end(writable), [&](const char* w) { return k == w; });
             if (!known)
                 throw bad_request("'" + std::string(k) + "' is not a valid attribute",

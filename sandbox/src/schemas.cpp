@@ -40,7 +40,7 @@ public:
         case schema::kind::one_of:
         case schema::kind::any_of:
             if (n.count == 0) return json::object{};
-            return value(t, t.members[n.first + pick(n.count)].node, depth);
+            return value(t, t.members[n.first + (o_.branch ? *o_.branch % n.count : pick(n.count))].node, depth);
         case schema::kind::all_of: {
             json::object merged;
             for (std::uint16_t i = 0; i < n.count; ++i) {
@@ -55,8 +55,12 @@ public:
         case schema::kind::number: return 1.5 + static_cast<double>(pick(100));
         case schema::kind::boolean: return pick(2) == 0;
         case schema::kind::string_or_number:
-            if (pick(2) == 0) return "40.7128";
-            return -74.006;
+            // The schema says "string": any text is allowed, not only digits.
+            switch (o_.branch ? *o_.branch % 3 : pick(2)) {
+            case 0: return "40.7128";
+            case 1: return -74.006;
+            default: return "any text at all";
+            }
         default: return json::object{};
         }
     }
@@ -182,8 +186,9 @@ json::value sample_request(std::string_view operation_id, std::uint64_t seed) {
 }
 
 json::value sample_answer(std::string_view operation_id, std::uint64_t seed, bool nulls, bool optional_members,
-                          bool unknown_members) {
+                          bool unknown_members, int branch) {
     sample_options o;
+    if (branch >= 0) o.branch = static_cast<unsigned>(branch);
     o.seed = seed;
     o.nulls = nulls;
     o.optional_members = optional_members;

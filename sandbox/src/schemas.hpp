@@ -37,6 +37,9 @@ struct sample_options {
     bool nulls = false;           ///< null wherever the schema allows it
     bool unknown_members = false; ///< add members the schema does not name (to objects with members)
     bool request = false;         ///< leave out readOnly members (else writeOnly ones)
+    /// When set, every one_of / any_of takes alternative `branch` modulo its count (else one at random), and a
+    /// string-or-number member a numeric string, a number or any text for 0, 1, 2.
+    std::optional<unsigned> branch{};
 };
 
 /// A value that satisfies the schema `s` names: the same options give the

@@ -353,6 +353,11 @@ private:
             for (auto p : target->params()) view.params.emplace_back(p.key, p.value);
             std::string path(target->path());
             view.path = path;
+            // Decoded, the target may hold any byte; handlers echo it into
+            // JSON (self links, details), which must stay UTF-8 (found by fuzzing).
+            bool utf8 = valid_utf8(path);
+            for (const auto& [k, v] : view.params) utf8 = utf8 && valid_utf8(k) && valid_utf8(v);
+            if (!utf8) throw api_failure{400, "invalid", "Invalid input.", "The request target is not UTF-8.", {}};
 
             // OAuth endpoints: form bodies and plain JSON, no revision.
             if (path.rfind("/oauth/", 0) == 0) {
@@ -566,6 +571,16 @@ private:
         return res;
     }
 
+public:
+    /// handle() for one request, outside any session (server::answer_raw:
+    /// fuzzing and tests). `reset` and `truncate` as handle() sets them; a
+    /// fault's delay is not waited for.
+    http::response<http::string_body> answer(const http::request<http::string_body>& req, bool& reset, bool& truncate) {
+        std::chrono::milliseconds delay{0};
+        return handle(req, reset, truncate, delay);
+    }
+
+private:
     /// What /sandbox/stats reports per JSON:API type: the hand-written
     /// resources and the generic store.
     json::object stored_types() {
@@ -694,6 +709,9 @@ private:
                 co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
             }
             log(req, res.result_int());
+            // Klaviyo dates every answer; a client's cursor must follow
+            // that clock, not its own (klaviyo/watch).
+            res.set(http::field::date, http_date_now());
             res.keep_alive(req.keep_alive());
             res.prepare_payload();
             if (truncate) { // the write is applied; the answer is cut off mid-body

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,9 +42,62 @@ inline api_failure bad_parameter(std::string detail, std::string parameter) {
     return {400, "invalid", "Invalid input.", std::move(detail), {{"parameter", std::move(parameter)}}};
 }
 
+/// The length of the well-formed UTF-8 sequence that starts `s`, or 0 (a
+/// stray byte, a truncated or overlong sequence, a UTF-16 surrogate, a code
+/// point past U+10FFFF).
+inline std::size_t utf8_sequence(std::string_view s) {
+    if (s.empty()) return 0;
+    const auto b = static_cast<unsigned char>(s[0]);
+    const std::size_t n = b < 0x80                 ? 1
+                          : b >= 0xc2 && b <= 0xdf ? 2
+                          : b >= 0xe0 && b <= 0xef ? 3
+                          : b >= 0xf0 && b <= 0xf4 ? 4
+                                                   : 0;
+    if (n == 0 || n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[k]) & 0xc0) != 0x80) return 0;
+    const auto b1 = n > 1 ? static_cast<unsigned char>(s[1]) : 0;
+    if ((b == 0xe0 && b1 < 0xa0) || (b == 0xed && b1 > 0x9f) || (b == 0xf0 && b1 < 0x90) || (b == 0xf4 && b1 > 0x8f))
+        return 0;
+    return n;
+}
+
+/// Whether `s` is UTF-8. Boost.JSON writes strings byte for byte: text that
+/// is not makes the answer it is echoed into invalid JSON.
+inline bool valid_utf8(std::string_view s) {
+    while (!s.empty()) {
+        const auto n = utf8_sequence(s);
+        if (n == 0) return false;
+        s.remove_prefix(n);
+    }
+    return true;
+}
+
+/// `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
+inline std::string utf8_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    while (!s.empty()) {
+        const auto n = utf8_sequence(s);
+        out += n ? s.substr(0, n) : std::string_view("\xEF\xBF\xBD");
+        s.remove_prefix(n ? n : 1);
+    }
+    return out;
+}
+
+/// Request text (a header value, a decoded parameter) goes into errors[] as
+/// UTF-8 (found by fuzzing: a bad revision header made the answer invalid JSON).
 inline std::string error_body(const api_failure& f, std::string_view id) {
-    json::object e{{"id", id},           {"status", f.status}, {"code", f.code},          {"title", f.title},
-                   {"detail", f.detail}, {"source", f.source}, {"links", json::object{}}, {"meta", f.meta}};
+    json::object source;
+    for (const auto& [k, v] : f.source) source[k] = v.is_string() ? json::value(utf8_text(v.get_string())) : v;
+    json::object e{{"id", id},
+                   {"status", f.status},
+                   {"code", f.code},
+                   {"title", f.title},
+                   {"detail", utf8_text(f.detail)},
+                   {"source", std::move(source)},
+                   {"links", json::object{}},
+                   {"meta", f.meta}};
     return json::serialize(json::object{{"errors", json::array{e}}});
 }
 
@@ -53,9 +107,60 @@ inline std::string query_encode(std::string_view s) {
     return boost::urls::encode(s, safe);
 }
 
+/// The sandbox's clock: the system clock, or a clock a test set and moves
+/// by hand (server::set_clock, advance_clock), so that tests can build
+/// records that share a second or are stamped in the future, and run many
+/// polls without sleeping. One per process: every sandbox in it shares it,
+/// as every account of Klaviyo shares Klaviyo's.
+class test_clock {
+public:
+    static test_clock& instance() {
+        static test_clock c;
+        return c;
+    }
+    std::chrono::system_clock::time_point now() {
+        std::lock_guard lock(mutex_);
+        return set_ ? at_ : std::chrono::system_clock::now();
+    }
+    /// Stops the clock at `t`; it moves only when told from now on.
+    void set(std::chrono::system_clock::time_point t) {
+        std::lock_guard lock(mutex_);
+        set_ = true;
+        at_ = t;
+    }
+    /// Moves a set clock by `d` (either way); a running clock is set to now + d.
+    void advance(std::chrono::system_clock::duration d) {
+        std::lock_guard lock(mutex_);
+        if (!set_) at_ = std::chrono::system_clock::now();
+        set_ = true;
+        at_ += d;
+    }
+    /// Back to the system clock.
+    void reset() {
+        std::lock_guard lock(mutex_);
+        set_ = false;
+    }
+
+private:
+    std::mutex mutex_;
+    bool set_ = false;
+    std::chrono::system_clock::time_point at_{};
+};
+
+/// An HTTP date (RFC 9110) of the sandbox's clock, for the Date header
+/// Klaviyo sends with every answer: Sun, 06 Nov 1994 08:49:37 GMT.
+inline std::string http_date_now() {
+    auto t = std::chrono::system_clock::to_time_t(test_clock::instance().now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buf;
+}
+
 /// Klaviyo's timestamp format: 2026-07-15T12:34:56+00:00.
 inline std::string iso_now() {
-    auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    auto t = std::chrono::system_clock::to_time_t(test_clock::instance().now());
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[40];
@@ -90,6 +195,9 @@ inline std::size_t read_cursor(std::string c) {
     while (c.size() % 4) c += '=';
     auto plain = unbase64(c);
     if (plain.size() < 3 || plain.rfind("o:", 0) != 0) return std::string::npos;
+    // Digits only, and few enough for size_t: std::stoull would throw
+    // out_of_range past it and end the session unanswered (found by fuzzing).
+    if (plain.size() > 2 + 18) return std::string::npos;
     for (char ch : plain.substr(2))
         if (ch < '0' || ch > '9') return std::string::npos;
     return std::stoull(plain.substr(2));

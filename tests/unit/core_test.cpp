@@ -38,6 +38,24 @@ BOOST_AUTO_TEST_CASE(numeric_strings_are_read_as_numbers) {
                       jsonapi::conversion_error);
 }
 
+BOOST_AUTO_TEST_CASE(integers_out_of_range_are_refused_not_wrapped) {
+    // Found by fuzzing: 1e30 cast to an integer was undefined behaviour, and
+    // an int64 beyond an int's range wrapped into a wrong value.
+    BOOST_CHECK_THROW(jsonapi::from_json<std::int64_t>(json::parse("1e30")), jsonapi::conversion_error);
+    BOOST_CHECK_THROW(jsonapi::from_json<int>(json::parse("4294967296")), jsonapi::conversion_error);
+    BOOST_CHECK_THROW(jsonapi::from_json<int>(json::parse("2.5")), jsonapi::conversion_error);
+    BOOST_TEST(jsonapi::from_json<int>(json::parse("-7.0")) == -7);
+}
+
+BOOST_AUTO_TEST_CASE(page_links_become_origin_form_targets) {
+    // Found by fuzzing: a link without a path made an empty request target,
+    // and Boost.URL 1.81 read "host:443x/p" as port 443 and path "x/p".
+    const origin home{true, "a.klaviyo.com", 443};
+    BOOST_TEST(detail::link_plan<klaviyo::ops::get_profiles>("https://a.klaviyo.com?page%5Bcursor%5D=x", home).target ==
+               "/?page%5Bcursor%5D=x");
+    BOOST_TEST(!detail::link_plan<klaviyo::ops::get_profiles>("https://a.klaviyo.com:443x/api/profiles", home).ok());
+}
+
 BOOST_AUTO_TEST_CASE(type_mismatch_names_the_path) {
     try {
         jsonapi::from_json<profile_attributes>(json::parse(R"({"location":{"city":12}})"), "data.attributes");

@@ -15,12 +15,14 @@
 #pragma once
 
 #include <klaviyo/config.hpp>
+#include <klaviyo/decode_issue.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -46,11 +48,8 @@ struct document {
     }
 };
 
-/// A member whose value did not fit its C++ type: left empty, reported here.
-struct decode_issue {
-    std::string member; ///< e.g. "attributes.price"
-    std::string value;  ///< what was there, as JSON text
-};
+/// A member left empty because its value did not fit (see klaviyo::decode_issue).
+using klaviyo::decode_issue;
 
 /// One JSON:API resource object with typed attributes.
 template <class Attributes>
@@ -103,7 +102,9 @@ inline void read(const json::object& o, std::string_view key, std::optional<std:
     if (v->is_int64()) out = v->get_int64();
     else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         out = static_cast<std::int64_t>(v->get_uint64());
-    else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double())))
+    // A whole double in [-2^63, 2^63) only: casting any other is undefined behaviour (found by fuzzing).
+    else if (v->is_double() && v->get_double() >= -0x1p63 && v->get_double() < 0x1p63 &&
+             v->get_double() == std::trunc(v->get_double()))
         out = static_cast<std::int64_t>(v->get_double());
     else note(issues, key, *v);
 }

@@ -58,7 +58,8 @@ struct oauth_token {
     std::string access_token{};
     /// Exchanged for a new access token before this one expires; Klaviyo may rotate it; secret.
     std::string refresh_token{};
-    /// When the access token expires: the time of the answer plus its `expires_in` (3600 s when absent).
+    /// When the access token expires: the time of the answer plus its `expires_in` (3600 s when absent; at most a
+    /// year).
     std::chrono::system_clock::time_point expires_at{};
     std::string scope{}; ///< space-separated, as granted
 };
@@ -66,6 +67,12 @@ struct oauth_token {
 /// Where tokens live between runs. The client loads from it when it has no
 /// token and saves every new one: Klaviyo rotates refresh tokens, so a new
 /// token that is not saved is a connection lost. Implementations may do I/O.
+///
+/// A client calls its store from its own executor only. One store serves one
+/// OAuth client: each refresh spends the refresh token every other holder of
+/// the grant still has (Klaviyo rotates it), so clients that share a grant
+/// must share one client (on a strand), not a store. Fleet-wide sharing of a
+/// grant is what the Redis fleet mode is for (not built yet).
 class token_store {
 public:
     virtual ~token_store() = default;
@@ -77,6 +84,7 @@ public:
 };
 
 /// The default store: memory only (the token is gone when the process ends).
+/// Not thread-safe: it belongs to one client, used from that client's executor.
 class memory_token_store final : public token_store {
 public:
     memory_token_store() = default;
@@ -216,8 +224,16 @@ inline oauth_token parse_token_response(const http_response& r, std::chrono::sys
         diag.message = "oauth token endpoint: the answer has no access_token";
         throw api_error(errc::malformed_response, std::move(diag));
     }
+    // The lifetime in seconds (RFC 6749 §5.1), read as any JSON number and
+    // kept within [0, one year]: to_number<int64_t> throws on a fraction
+    // ("expires_in": 0.5) and a huge value overflows the time arithmetic
+    // (both found by fuzzing); a year is past any lifetime Klaviyo grants.
+    constexpr double max_lifetime = 366.0 * 24 * 3600;
     std::int64_t expires_in = 3600;
-    if (const auto* x = o->if_contains("expires_in"); x && x->is_number()) expires_in = x->to_number<std::int64_t>();
+    if (const auto* x = o->if_contains("expires_in"); x && x->is_number()) {
+        const double d = x->to_number<double>(); // never throws for a number
+        expires_in = d > 0 ? static_cast<std::int64_t>(d < max_lifetime ? d : max_lifetime) : 0;
+    }
     t.expires_at = now + std::chrono::seconds(expires_in);
     return t;
 }

@@ -19,11 +19,21 @@ inline bool is_loopback_host(std::string_view host) noexcept {
     return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
+/// Whether the path of `u` may follow its authority: empty or starting with
+/// '/' (RFC 3986 §3.3). Boost.URL 1.81 parses "https://host:443x/p" as port
+/// 443 and path "x/p" instead of refusing it (found by fuzzing); such a
+/// path is no request target.
+inline bool path_follows_authority(const boost::urls::url_view& u) noexcept {
+    return u.encoded_path().empty() || u.encoded_path().front() == '/';
+}
+
 /// The origin of an absolute http(s) URL without user info; empty for
-/// anything else (another scheme, no host, credentials in the URL).
+/// anything else (another scheme, no host, credentials in the URL, a path
+/// that cannot follow the host).
 inline std::optional<origin> origin_of(const boost::urls::url_view& u) {
     const bool tls = u.scheme() == "https";
-    if ((!tls && u.scheme() != "http") || u.has_userinfo() || u.encoded_host().empty()) return std::nullopt;
+    if ((!tls && u.scheme() != "http") || u.has_userinfo() || u.encoded_host().empty() || !path_follows_authority(u))
+        return std::nullopt;
     origin o;
     o.tls = tls;
     o.host = std::string(u.encoded_host());

@@ -186,9 +186,14 @@ inline request_plan foreign_host_plan(std::string_view operation_id, std::string
 template <operation_descriptor Op>
 request_plan link_plan(std::string_view link, const klaviyo::origin& home) {
     auto u = boost::urls::parse_uri(link);
-    if (!u) return invalid_plan(Op::operation_id, "link: not an absolute URL");
+    if (!u || !path_follows_authority(*u)) return invalid_plan(Op::operation_id, "link: not an absolute URL");
     if (origin_of(*u) != home) return foreign_host_plan(Op::operation_id, "link");
-    return make_plan<Op>(std::string(u->encoded_target()));
+    // A request line needs an origin-form target: a URL without a path
+    // ("https://host" or "https://host?q", found by fuzzing) asks for "/".
+    std::string target(u->encoded_path());
+    if (target.empty()) target = "/";
+    if (u->has_query()) target.append("?").append(u->encoded_query());
+    return make_plan<Op>(std::move(target));
 }
 
 /// GET one resource: /path/{id} with fields, additional fields and include.

@@ -9,21 +9,26 @@
 #pragma once
 
 #include <klaviyo/config.hpp>
+#include <klaviyo/decode_issue.hpp>
 #include <klaviyo/nullable.hpp>
 
 #include <boost/describe/members.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 #include <boost/mp11/algorithm.hpp>
 
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace klaviyo::jsonapi {
@@ -91,13 +96,24 @@ inline void read_number(const json::value& v, double& out, std::string_view path
         throw conversion_error(std::string(path), "expected a number");
 }
 
+/// Whether `d` is a whole number that Int holds: casting any other double is undefined behaviour.
+template <class Int>
+bool whole_in_range(double d) {
+    // [min, 2^digits): both bounds are 0 or powers of two, exact as doubles.
+    const double lo = static_cast<double>(std::numeric_limits<Int>::min());
+    const double hi = std::ldexp(1.0, std::numeric_limits<Int>::digits);
+    return d >= lo && d < hi && d == std::trunc(d);
+}
+
 template <class Int>
 void read_integer(const json::value& v, Int& out, std::string_view path) {
-    if (v.is_int64())
+    // Only values Int holds: an integer out of range would wrap into a wrong
+    // value, a double out of range is undefined behaviour (found by fuzzing).
+    if (v.is_int64() && std::in_range<Int>(v.get_int64()))
         out = static_cast<Int>(v.get_int64());
-    else if (v.is_uint64())
+    else if (v.is_uint64() && std::in_range<Int>(v.get_uint64()))
         out = static_cast<Int>(v.get_uint64());
-    else if (v.is_double() && v.get_double() == static_cast<double>(static_cast<Int>(v.get_double())))
+    else if (v.is_double() && whole_in_range<Int>(v.get_double()))
         out = static_cast<Int>(v.get_double());
     else
         throw conversion_error(std::string(path), "expected an integer");
@@ -159,6 +175,62 @@ void from_json(const json::value& v, T& out, std::string_view path) {
         });
     } else {
         static_assert(sizeof(T) == 0, "klaviyo::jsonapi::from_json: no conversion for this type");
+    }
+}
+
+namespace detail {
+template <class T>
+struct optional_described : std::false_type {};
+template <class T>
+    requires described<T>
+struct optional_described<std::optional<T>> : std::true_type {};
+} // namespace detail
+
+/// Reads `v` into a Boost.Describe'd struct as from_json does, but never throws: a member whose value does not fit its
+/// type is left empty and noted in `issues` (its path below `path`, and the JSON it held), and the other members are
+/// read. Any other T is read whole, or left empty and noted. For answers: Klaviyo may send what the model does not
+/// expect, and that must not fail a call.
+template <class T>
+void from_json_lenient(const json::value& v, T& out, std::string_view path, std::vector<decode_issue>& issues) {
+    if constexpr (!detail::described<T>) {
+        // Not a struct of members (a json::object kept whole, say): all or nothing.
+        try {
+            from_json(v, out, path);
+        } catch (const conversion_error&) {
+            out = T{};
+            issues.push_back({std::string(path), json::serialize(v)});
+        }
+        return;
+    } else {
+        if (!v.is_object()) {
+            issues.push_back({std::string(path), json::serialize(v)});
+            return;
+        }
+        const auto& obj = v.get_object();
+        using members = boost::describe::describe_members<T, boost::describe::mod_public>;
+        boost::mp11::mp_for_each<members>([&](auto m) {
+            auto it = obj.find(m.name);
+            if (it == obj.end()) return;
+            auto& field = out.*m.pointer;
+            using field_t = std::remove_cvref_t<decltype(field)>;
+            if constexpr (detail::described<field_t>) {
+                from_json_lenient(it->value(), field, detail::join_path(path, m.name), issues);
+            } else if constexpr (detail::optional_described<field_t>::value) {
+                if (it->value().is_null())
+                    field.reset();
+                else
+                    from_json_lenient(it->value(), field.emplace(), detail::join_path(path, m.name), issues);
+            } else {
+                // The path is built only when there is something to report:
+                // a page of 100 profiles would otherwise build thousands.
+                try {
+                    from_json(it->value(), field, std::string_view{});
+                } catch (const conversion_error&) {
+                    field = field_t{};
+                    issues.push_back({detail::join_path(path, m.name), json::serialize(it->value())});
+                }
+            }
+        });
     }
 }
 

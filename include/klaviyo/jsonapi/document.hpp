@@ -36,6 +36,8 @@ struct resource {
     json::object links;
     /// The resource object as received, minus `relationships` and `links`: fields the typed attributes lack are here.
     json::object raw;
+    /// Attributes left empty because their value did not fit their C++ type (the value stays in `raw`).
+    std::vector<decode_issue> issues{};
 
     /// `links.self`, or empty.
     std::string_view self_link() const noexcept {
@@ -108,10 +110,18 @@ inline json::object take_object(json::object& o, std::string_view key) {
     return {};
 }
 
-inline json::value parse_body(std::string_view body) {
-    // One parser per thread: its stacks are kept from answer to answer
-    // instead of being allocated for each (json::parse makes a new one).
+/// One parser per thread: its stacks are kept from answer to answer instead
+/// of being allocated for each (json::parse makes a new one). Not inlined:
+/// clang up to 16 may keep a thread-local's address across a co_await in the
+/// coroutine it was inlined into and, resumed on another thread, use the
+/// first thread's object (LLVM issue 63022). A call computes it afresh.
+[[gnu::noinline]] inline json::parser& thread_parser() {
     thread_local json::parser parser;
+    return parser;
+}
+
+inline json::value parse_body(std::string_view body) {
+    json::parser& parser = thread_parser();
     boost::system::error_code ec;
     parser.reset();
     parser.write(body.data(), body.size(), ec);
@@ -126,7 +136,8 @@ inline json::value parse_body(std::string_view body) {
 
 /// Parses one resource object, taking it over: `raw` becomes it instead of
 /// a deep copy of it (half the cost of parsing a profile). Throws
-/// conversion_error naming `path`.
+/// conversion_error naming `path` when `v` is not an object; attributes that
+/// do not fit are noted in `issues` instead.
 template <class Attributes>
 resource<Attributes> parse_resource(json::value&& v, std::string_view path = "data") {
     detail::as_object(v, path);
@@ -134,8 +145,10 @@ resource<Attributes> parse_resource(json::value&& v, std::string_view path = "da
     resource<Attributes> r;
     r.type = detail::string_member(o, "type");
     r.id = detail::string_member(o, "id");
+    // Leniently: a member Klaviyo sends in a shape the model does not
+    // expect is noted, not fatal (the answer is valid; the model is behind).
     if (const auto* a = o.if_contains("attributes"); a && !a->is_null())
-        from_json(*a, r.attributes, detail::join_path(path, "attributes"));
+        from_json_lenient(*a, r.attributes, "attributes", r.issues);
     r.relationships = detail::take_object(o, "relationships");
     r.links = detail::take_object(o, "links");
     o.erase("relationships");

@@ -46,16 +46,18 @@ struct attempt_outcome {
     error_code ec;                                   ///< transport error, or errc from the status
     unsigned http_status = 0;                        ///< 0 when no response arrived
     std::optional<std::chrono::seconds> retry_after; ///< parsed Retry-After
+    /// The transport knows no complete request left (a timeout while connecting, say): safe to repeat for any call.
+    bool unsent = false;
 };
 
 /// Whether the failure may be retried at all, before counting budgets.
 ///  - 429: Klaviyo throttled the request before processing it: safe for any call.
-///  - connect_failed: the request never left: safe for any call.
+///  - connect_failed, or a timeout before the request left: safe for any call.
 ///  - 503, 504, 524, connection_lost, timeout: the request may have been
 ///    applied: only for idempotent calls.
 inline bool is_retryable(const attempt_outcome& o, bool idempotent) noexcept {
     if (o.http_status == 429) return true;
-    if (o.ec == errc::connect_failed) return true;
+    if (o.ec == errc::connect_failed || (o.unsent && o.ec == errc::timeout)) return true;
     if (!idempotent) return false;
     if (o.http_status == 503 || o.http_status == 504 || o.http_status == 524) return true;
     return o.ec == errc::connection_lost || o.ec == errc::timeout;

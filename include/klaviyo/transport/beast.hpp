@@ -54,10 +54,22 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
 
-/// Thrown inside the transport's coroutine, turned into an error_code at its edge.
+/// Thrown inside the transport's coroutine, turned into an error_code (and
+/// the answer's `failure` and `unsent`) at its edge.
 struct transport_failure {
     error_code ec;
+    std::string what{};  ///< which step failed, against which host, and the system's reason
+    bool unsent = false; ///< no complete request left
 };
+
+/// "host:port", as failure texts name a peer.
+inline std::string peer_name(const origin& o) { return o.host + ":" + std::to_string(o.port); }
+
+/// What failed: "<step> timed out" or "<step>: <reason>".
+inline std::string failure_text(std::string step, const error_code& ec) {
+    if (ec == boost::beast::error::timeout || ec == errc::timeout) return step + " timed out";
+    return step + ": " + ec.message();
+}
 
 /// Writes the request line and headers into `out` (its capacity is reused
 /// from request to request). A fixed-format request needs none of a general
@@ -161,7 +173,9 @@ public:
     /// Completes with `void(error_code, http_response)`. Errors:
     /// errc::connect_failed (the request was not sent), errc::connection_lost
     /// (it was sent, the response did not arrive whole), errc::timeout,
-    /// errc::pool_full, asio::error::operation_aborted (cancelled).
+    /// errc::pool_full, asio::error::operation_aborted (cancelled). On an
+    /// error, the response's `failure` says which step failed against which
+    /// host and why, and `unsent` whether the request cannot have left.
     /// `req` must stay valid until completion.
     template <class Token>
     auto async_send(const http_request& req, std::chrono::milliseconds timeout, Token&& token) {
@@ -171,14 +185,17 @@ public:
                 auto hex = asio::get_associated_executor(handler, ex_);
                 asio::co_spawn(ex_, exchange(r, detail::clock::now() + t),
                                asio::bind_cancellation_slot(
-                                   slot, asio::bind_executor(hex, [h = std::move(handler)](std::exception_ptr ep,
-                                                                                           http_response resp) mutable {
+                                   slot, asio::bind_executor(hex, [h = std::move(handler), slot](
+                                                                      std::exception_ptr ep, http_response resp) mutable {
+                                       if (slot.is_connected()) slot.clear(); // as in detail::launch_parsed
                                        error_code ec;
                                        if (ep) {
                                            try {
                                                std::rethrow_exception(ep);
                                            } catch (const detail::transport_failure& f) {
                                                ec = f.ec;
+                                               resp.failure = f.what;
+                                               resp.unsent = f.unsent;
                                            } catch (const boost::system::system_error& e) {
                                                ec = e.code();
                                            } catch (...) {
@@ -213,6 +230,18 @@ private:
         }
     };
 
+    /// The error the caller's fault injector gives `step`, if any (see transport_options::inject_fault).
+    error_code fault(transport_step step) const { return opts_.inject_fault ? opts_.inject_fault(step) : error_code{}; }
+
+    /// How one round trip ended: the error and the step it struck in.
+    struct trip {
+        error_code ec;
+        transport_step step = transport_step::write;
+        bool sent = false;         ///< the whole request was written
+        std::size_t received = 0;  ///< bytes of the answer read
+        bool keep_alive = false;
+    };
+
     static error_code classify(error_code ec, error_code otherwise) {
         if (ec == boost::beast::error::timeout) return make_error_code(errc::timeout);
         if (ec == asio::error::operation_aborted) return ec;
@@ -239,31 +268,50 @@ private:
     asio::awaitable<http_response> exchange(const http_request* req, detail::clock::time_point deadline);
 
     template <class Stream>
-    asio::awaitable<std::tuple<error_code, bool, std::size_t, bool>>
-    round_trip(Stream& stream, detail::pooled_connection& c, const http_request& r, detail::clock::time_point deadline,
-               http_response& out) {
+    asio::awaitable<trip> round_trip(Stream& stream, detail::pooled_connection& c, const http_request& r,
+                                     detail::clock::time_point deadline, http_response& out) {
         namespace http = boost::beast::http;
-        if (!detail::write_head(c.head, r))
-            co_return std::tuple{make_error_code(errc::invalid_argument), false, std::size_t{0}, false};
+        trip t;
+        if (!detail::write_head(c.head, r)) {
+            t.ec = make_error_code(errc::invalid_argument);
+            co_return t;
+        }
         const std::array<asio::const_buffer, 2> out_buffers{asio::buffer(c.head), asio::buffer(r.body)};
         c.lowest().expires_at(deadline);
-        auto [wec, written] = co_await asio::async_write(stream, out_buffers, asio::as_tuple(asio::use_awaitable));
-        (void)written;
-        if (wec) co_return std::tuple{wec, false, std::size_t{0}, false};
+        if ((t.ec = fault(transport_step::write))) co_return t;
+        std::tie(t.ec, std::ignore) =
+            co_await asio::async_write(stream, out_buffers, asio::as_tuple(asio::use_awaitable));
+        if (t.ec) co_return t;
+        t.sent = true;
 
+        // The header and the body are read in two steps so that a failure
+        // says which it struck (and the failure matrix can reach each).
         http::response_parser<http::string_body> parser;
         parser.body_limit(64 * 1024 * 1024);
         parser.header_limit(64 * 1024);
         c.lowest().expires_at(deadline);
-        auto [rec, read] = co_await http::async_read(stream, c.buffer, parser, asio::as_tuple(asio::use_awaitable));
-        if (rec) co_return std::tuple{rec, true, read, false};
+        t.step = transport_step::read_header;
+        if ((t.ec = fault(t.step))) co_return t;
+        std::size_t n = 0;
+        std::tie(t.ec, n) =
+            co_await http::async_read_header(stream, c.buffer, parser, asio::as_tuple(asio::use_awaitable));
+        t.received += n;
+        if (t.ec) co_return t;
+        if (!parser.is_done()) {
+            t.step = transport_step::read_body;
+            if ((t.ec = fault(t.step))) co_return t;
+            std::tie(t.ec, n) = co_await http::async_read(stream, c.buffer, parser, asio::as_tuple(asio::use_awaitable));
+            t.received += n;
+            if (t.ec) co_return t;
+        }
         auto& res = parser.get();
         out.status = res.result_int();
         out.headers.reserve(8);
         for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
         out.body = std::move(res.body());
         c.lowest().expires_never();
-        co_return std::tuple{error_code{}, true, read, res.keep_alive()};
+        t.keep_alive = res.keep_alive();
+        co_return t;
     }
 
     asio::awaitable<conn_ptr> acquire(host_pool& pool, const origin& o, detail::clock::time_point deadline,
@@ -284,7 +332,10 @@ private:
             co_return co_await open_slot(pool, o, deadline);
         }
         if (pool.waiters.size() >= opts_.max_waiting_per_host)
-            throw detail::transport_failure{make_error_code(errc::pool_full)};
+            throw detail::transport_failure{make_error_code(errc::pool_full),
+                                            std::to_string(pool.waiters.size()) +
+                                                " calls already wait for a connection to " + detail::peer_name(o),
+                                            true};
         waiter w{asio::steady_timer(ex_, deadline), nullptr, false};
         pool.waiters.push_back(&w);
         // Leaves the queue however this frame is left: an await can throw
@@ -298,8 +349,12 @@ private:
             }
         } guard{pool, w};
         auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (!w.granted)
-            throw detail::transport_failure{ec == asio::error::operation_aborted ? ec : make_error_code(errc::timeout)};
+        if (!w.granted) {
+            if (ec == asio::error::operation_aborted) throw detail::transport_failure{ec, {}, true};
+            throw detail::transport_failure{make_error_code(errc::timeout),
+                                            "waiting for a free connection to " + detail::peer_name(o) + " timed out",
+                                            true};
+        }
         if (w.conn) {
             w.conn->reused = true;
             co_return std::move(w.conn);
@@ -325,11 +380,22 @@ private:
         guard.async_wait([&resolver](error_code ec) {
             if (!ec) resolver.cancel();
         });
-        auto [rec, endpoints] =
-            co_await resolver.async_resolve(o.host, std::to_string(o.port), asio::as_tuple(asio::use_awaitable));
-        bool expired = detail::clock::now() >= deadline;
+        detail::tcp::resolver::results_type endpoints;
+        error_code rec = fault(transport_step::resolve);
+        if (!rec)
+            std::tie(rec, endpoints) =
+                co_await resolver.async_resolve(o.host, std::to_string(o.port), asio::as_tuple(asio::use_awaitable));
+        // The resolver reports its deadline as a cancellation (the guard's);
+        // an injected fault reports it as Beast's timeout.
+        bool expired = detail::clock::now() >= deadline || rec == boost::beast::error::timeout;
         guard.cancel();
-        if (rec) throw detail::transport_failure{make_error_code(expired ? errc::timeout : errc::connect_failed)};
+        if (rec) {
+            if (rec == asio::error::operation_aborted && !expired) throw detail::transport_failure{rec, {}, true};
+            throw detail::transport_failure{make_error_code(expired ? errc::timeout : errc::connect_failed),
+                                            expired ? "resolving " + o.host + " timed out"
+                                                    : detail::failure_text("resolving " + o.host, rec),
+                                            true};
+        }
 
         if (o.tls && system_trust_pending_) {
             ssl_.set_default_verify_paths();
@@ -339,19 +405,33 @@ private:
                        : std::make_unique<detail::pooled_connection>(ex);
         auto& tcp = c->lowest();
         tcp.expires_at(deadline);
-        auto [cec, ep] = co_await tcp.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
-        (void)ep;
-        if (cec) throw detail::transport_failure{classify(cec, make_error_code(errc::connect_failed))};
+        error_code cec = fault(transport_step::connect);
+        if (!cec) std::tie(cec, std::ignore) = co_await tcp.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+        if (cec)
+            throw detail::transport_failure{classify(cec, make_error_code(errc::connect_failed)),
+                                            detail::failure_text("connect to " + detail::peer_name(o), cec), true};
         error_code ignored;
         tcp.socket().set_option(detail::tcp::no_delay(true), ignored);
         ++opened_;
         if (c->tls) {
             if (!SSL_set_tlsext_host_name(c->tls->native_handle(), o.host.c_str()))
-                throw detail::transport_failure{make_error_code(errc::connect_failed)};
+                throw detail::transport_failure{make_error_code(errc::connect_failed),
+                                                "TLS: the host name " + o.host + " cannot be sent as SNI", true};
             if (opts_.verify_peer) c->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
-            auto [hec] =
-                co_await c->tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
-            if (hec) throw detail::transport_failure{classify(hec, make_error_code(errc::connect_failed))};
+            error_code hec = fault(transport_step::handshake);
+            if (!hec)
+                std::tie(hec) = co_await c->tls->async_handshake(asio::ssl::stream_base::client,
+                                                                 asio::as_tuple(asio::use_awaitable));
+            if (hec) {
+                // OpenSSL's reason names the verification failure (an
+                // unknown CA, an expired or self-signed certificate, a
+                // host name mismatch); the error code alone does not.
+                auto what = detail::failure_text("TLS handshake with " + detail::peer_name(o), hec);
+                if (const long v = SSL_get_verify_result(c->tls->native_handle()); v != X509_V_OK && hec != boost::beast::error::timeout)
+                    what += std::string(" (") + X509_verify_cert_error_string(v) + ")";
+                throw detail::transport_failure{classify(hec, make_error_code(errc::connect_failed)), std::move(what),
+                                                true};
+            }
         }
         tcp.expires_never();
         co_return c;
@@ -410,28 +490,30 @@ asio::awaitable<http_response> beast_transport<Executor>::exchange(const http_re
         lease l(this, &pool, co_await acquire(pool, req->origin, deadline, look_first));
         auto& c = *l.conn;
         bool reused = c.reused;
-        bool sent = false;
-        std::size_t received = 0;
-        error_code ec;
         http_response resp;
-        bool keep_alive = false;
-        if (c.tls)
-            std::tie(ec, sent, received, keep_alive) = co_await round_trip(*c.tls, c, *req, deadline, resp);
-        else
-            std::tie(ec, sent, received, keep_alive) = co_await round_trip(c.tcp, c, *req, deadline, resp);
-        if (!ec) {
-            if (keep_alive) release(pool, std::move(l.conn));
+        trip t = c.tls ? co_await round_trip(*c.tls, c, *req, deadline, resp)
+                       : co_await round_trip(c.tcp, c, *req, deadline, resp);
+        if (!t.ec) {
+            if (t.keep_alive) release(pool, std::move(l.conn));
             co_return resp; // otherwise the lease discards it
         }
         discard(pool, std::move(l.conn));
-        if (ec == asio::error::operation_aborted || ec == errc::invalid_argument) throw detail::transport_failure{ec};
+        if (t.ec == errc::invalid_argument)
+            throw detail::transport_failure{t.ec, "a header, the target or the host holds a CR, LF or NUL", true};
+        if (t.ec == asio::error::operation_aborted) throw detail::transport_failure{t.ec, {}, !t.sent};
         // A kept-alive connection the server had already closed: replay
         // once on a fresh one when nothing came back and either the
         // request never left or repeating it is harmless.
-        if (reused && attempt == 0 && received == 0 && ec != boost::beast::error::timeout && (!sent || req->idempotent))
+        if (reused && attempt == 0 && t.received == 0 && t.ec != boost::beast::error::timeout &&
+            (!t.sent || req->idempotent))
             continue;
+        const auto peer = detail::peer_name(req->origin);
+        const auto step = t.step == transport_step::write         ? "sending the request to " + peer
+                          : t.step == transport_step::read_header ? "reading the answer's header from " + peer
+                                                                  : "reading the answer's body from " + peer;
         throw detail::transport_failure{
-            classify(ec, make_error_code(sent ? errc::connection_lost : errc::connect_failed))};
+            classify(t.ec, make_error_code(t.sent ? errc::connection_lost : errc::connect_failed)),
+            detail::failure_text(step, t.ec), !t.sent};
     }
 }
 

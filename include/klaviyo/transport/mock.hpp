@@ -91,7 +91,7 @@ public:
     template <class Token>
     auto async_send(const http_request& req, std::chrono::milliseconds timeout, Token&& token) {
         return asio::async_initiate<Token, void(error_code, http_response)>(
-            [this, timeout](auto handler, const http_request* r) { start(*r, timeout, std::move(handler)); }, token,
+            [this, timeout](auto handler, const http_request* r) { this->start(*r, timeout, std::move(handler)); }, token,
             &req);
     }
 

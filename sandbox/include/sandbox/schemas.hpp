@@ -28,7 +28,10 @@ boost::json::value sample_request(std::string_view operation_id, std::uint64_t s
 /// schema accepts, built from `seed`: with `nulls`, null wherever the schema
 /// allows it; without `optional_members`, only required members; with
 /// `unknown_members`, members the schema does not name added to its objects.
+/// With `branch` >= 0, every oneOf takes its alternative `branch` (modulo
+/// their count) and a string-or-number member a numeric string (0), a number
+/// (1) or any text (2); else they are chosen at random from `seed`.
 boost::json::value sample_answer(std::string_view operation_id, std::uint64_t seed, bool nulls,
-                                 bool optional_members, bool unknown_members);
+                                 bool optional_members, bool unknown_members, int branch = -1);
 
 } // namespace sandbox

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sandbox {
@@ -76,6 +77,28 @@ public:
     void set_oauth_token_ttl(std::chrono::seconds ttl);
     /// Profiles stored now.
     std::size_t profile_count();
+
+    /// For fuzzing and tests: the request pipeline without I/O. `request_bytes`
+    /// is what a client wrote on one connection; returns what a session would
+    /// write back: the answer (head and body) to each complete request in
+    /// turn, until the bytes end, a request does not keep the connection
+    /// alive, or an injected reset or truncation ends the session. Call it
+    /// only while the server does not serve (before start(), or after
+    /// stop()): the store is not thread safe.
+    std::string answer_raw(std::string_view request_bytes);
+
+    /// The sandbox's clock (record timestamps and the Date header): stops
+    /// it at `t`; from then on it moves only by advance_clock() or another
+    /// set_clock(), back in time too (a record written then is stamped in
+    /// the future of what follows). One clock per process, shared by every
+    /// sandbox in it. Thread-safe.
+    static void set_clock(std::chrono::system_clock::time_point t);
+    /// Moves the clock by `d`; a clock that was running stops at now + d.
+    static void advance_clock(std::chrono::system_clock::duration d);
+    /// What the clock reads now.
+    static std::chrono::system_clock::time_point clock_now();
+    /// Back to the system clock.
+    static void reset_clock();
 
     /// Serves on the calling thread until stop().
     void run();
