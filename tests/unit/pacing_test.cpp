@@ -213,16 +213,19 @@ BOOST_AUTO_TEST_CASE(client_pauses_a_class_for_retry_after_and_not_the_others) {
         .respond(200, ktest::profile_doc("P2", "b@b.co"));
     std::vector<std::string> order;
     std::chrono::steady_clock::duration paused{};
-    std::chrono::steady_clock::time_point after_429{}; // outlives the coroutine: the callbacks read it
+    // Taken before the 429 arrives: the pause starts when the client reads it,
+    // so the paused call ends at least Retry-After later however slowly this
+    // runs (valgrind). Outlives the coroutine: the callbacks read it.
+    std::chrono::steady_clock::time_point before_429{};
     ktest::run(f, [&]() -> awaitable<void> {
+        before_429 = std::chrono::steady_clock::now();
         auto [ec, p] = co_await f.client.async_get<profile>("P1", get_options{},
                                                             boost::asio::as_tuple(boost::asio::use_awaitable));
         BOOST_TEST((ec == errc::rate_limited));
-        after_429 = std::chrono::steady_clock::now();
         // Same class: waits for Retry-After. Another class: goes at once.
         f.client.async_get<profile>("P2", get_options{}, [&](error_code e, auto) {
             order.push_back(e ? e.message() : "profile");
-            paused = std::chrono::steady_clock::now() - after_429;
+            paused = std::chrono::steady_clock::now() - before_429;
         });
         f.client.async_get<account>("A", get_options{},
                                     [&](error_code e, auto) { order.push_back(e ? e.message() : "account"); });
