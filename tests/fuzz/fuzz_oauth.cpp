@@ -40,6 +40,26 @@ std::string member(std::string_view body, std::string_view key) {
     return m && m->is_string() ? std::string(m->get_string()) : std::string();
 }
 
+/// Whether `token` is in the error text for the same answer with another
+/// token of its length: then it is a piece of the library's own words (found
+/// by fuzzing: the token "auth token e" is inside "oauth token endpoint").
+bool in_fixed_text(unsigned status, std::string_view body, const std::string& token) {
+    const std::string other(token.size(), token.front() == 'Q' ? 'Z' : 'Q');
+    std::string swapped(body);
+    for (auto at = swapped.find(token); at != std::string::npos; at = swapped.find(token, at + other.size()))
+        swapped.replace(at, token.size(), other);
+    klaviyo::http_response r;
+    r.status = status;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = swapped;
+    try {
+        (void)klaviyo::detail::parse_token_response(r, std::chrono::system_clock::time_point{});
+    } catch (const klaviyo::api_error& e) {
+        return std::string_view(e.what()).find(token) != std::string_view::npos;
+    }
+    return false;
+}
+
 void token_answer(unsigned status, std::string_view body) {
     klaviyo::http_response r;
     r.status = status;
@@ -63,7 +83,7 @@ void token_answer(unsigned status, std::string_view body) {
         const std::string token = member(body, "access_token");
         const std::string said = member(body, "error") + member(body, "error_description");
         if (token.size() >= 8 && std::string_view(e.what()).find(token) != std::string_view::npos &&
-            said.find(token) == std::string::npos)
+            said.find(token) == std::string::npos && !in_fixed_text(status, body, token))
             violated("an access token leaked into an error");
     }
 }
