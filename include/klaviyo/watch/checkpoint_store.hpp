@@ -7,8 +7,11 @@
 
 #include <klaviyo/watch/checkpoint.hpp>
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 namespace klaviyo::watch {
 
@@ -50,5 +53,20 @@ private:
     std::optional<checkpoint> stored_;
     std::size_t saves_ = 0;
 };
+
+namespace detail {
+/// The acknowledgement both watchers and scanners make: `s` (a store, the
+/// committed checkpoint and the version delivered from it) takes `next` only
+/// when it was delivered from the latest version, then saves it.
+template <class State>
+void acknowledge(State& s, std::uint64_t base, const checkpoint& next, const char* what) {
+    if (!s.committed || base != s.version)
+        throw std::logic_error(std::string("klaviyo watch: acknowledged a ") + what +
+                               " that is not the latest one delivered");
+    if (next != *s.committed) s.store->save(next);
+    s.committed = next;
+    ++s.version;
+}
+} // namespace detail
 
 } // namespace klaviyo::watch

@@ -139,11 +139,7 @@ public:
 
     /// The consumer has what `b` reported: the scan becomes the one the next is compared with.
     void acknowledge(const batch_type& b) {
-        if (!state_->committed || b.base != state_->version)
-            throw std::logic_error("klaviyo watch: acknowledged a scan that is not the latest one delivered");
-        if (b.next != *state_->committed) state_->store->save(b.next);
-        state_->committed = b.next;
-        ++state_->version;
+        detail::acknowledge(*state_, b.base, b.next, "scan");
     }
 
 private:

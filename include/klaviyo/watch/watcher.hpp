@@ -235,11 +235,7 @@ public:
     /// next (a batch read from an older checkpoint is refused with
     /// std::logic_error); an unacknowledged batch is read again.
     void acknowledge(const batch_type& b) {
-        if (!state_->committed || b.base != state_->version)
-            throw std::logic_error("klaviyo watch: acknowledged a batch that is not the latest one delivered");
-        if (b.next != *state_->committed) state_->store->save(b.next);
-        state_->committed = b.next;
-        ++state_->version;
+        detail::acknowledge(*state_, b.base, b.next, "batch");
     }
 
     /// The checkpoint the next poll starts from (empty before the first).
