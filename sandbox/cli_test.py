@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """The klaviyo-sandbox command line: first line, serving (the seed's resources
-and the whole API's), TLS, clean stop, refusal of non-loopback addresses.
+and the whole API's), TLS, clean stop, refusal of non-loopback addresses, and
+the OAuth options of fleet mode (app, token lifetime, slow token endpoint,
+grant revoked on refresh-token reuse).
 
 usage: cli_test.py PATH_TO_KLAVIYO_SANDBOX
 """
+import base64
 import json
 import os
 import signal
@@ -11,6 +14,8 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.parse
 import urllib.request
 
 exe = sys.argv[1]
@@ -107,6 +112,44 @@ r = subprocess.run([exe, "--host", "0.0.0.0"], capture_output=True, text=True, t
 check(r.returncode != 0 and "loopback" in r.stderr, "refuses to bind 0.0.0.0")
 r = subprocess.run([exe, "--rate-limits", "maybe"], capture_output=True, text=True, timeout=10)
 check(r.returncode == 2, "rejects a bad option value")
+
+# Fleet mode's OAuth options: the app named on the command line is the one the
+# token endpoint authenticates, answers come after --token-delay, and
+# /sandbox/stats counts token requests.
+p, first = start("--api-key", "pk_cli", "--oauth-client-id", "fleet-app", "--oauth-client-secret", "fleet-secret",
+                 "--token-ttl", "120", "--token-delay", "200", "--revoke-on-reuse")
+check(first.startswith("listening http://"), f"takes the OAuth options ({first!r})")
+base = first.split(" ", 1)[1]
+
+
+def token(client, form):
+    auth = base64.b64encode(client.encode()).decode()
+    req = urllib.request.Request(base + "/oauth/token", data=urllib.parse.urlencode(form).encode(), method="POST",
+                                 headers={"Authorization": "Basic " + auth,
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+began = time.monotonic()
+status, doc = token("fleet-app:fleet-secret", {"grant_type": "refresh_token", "refresh_token": "rt-unknown"})
+check(status == 400 and doc["error"] == "invalid_grant" and time.monotonic() - began >= 0.2,
+      "the named app is authenticated, and answered after --token-delay")
+status, doc = token("sandbox-app:sandbox-app-secret", {"grant_type": "refresh_token", "refresh_token": "rt-x"})
+check(status == 401 and doc["error"] == "invalid_client", "the default app is not known any more")
+status, stats = get(base + "/sandbox/stats")
+check(status == 200 and stats.get("oauth") == {"token_requests": 1, "refreshes": 0, "invalid_grants": 1,
+                                                "revoked_grants": 0}, f"/sandbox/stats counts OAuth ({stats.get('oauth')})")
+p.send_signal(signal.SIGTERM)
+try:
+    p.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    p.kill()
+r = subprocess.run([exe, "--token-delay", "-5"], capture_output=True, text=True, timeout=10)
+check(r.returncode == 2, "rejects a negative --token-delay")
 
 
 sys.exit(1 if failures else 0)

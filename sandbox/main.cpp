@@ -4,7 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <chrono>
 #include <iostream>
+#include <stdexcept>
 
 namespace {
 
@@ -12,7 +14,9 @@ namespace {
     std::cerr << "klaviyo-sandbox: " << why << "\n"
               << "usage: klaviyo-sandbox [--host 127.0.0.1] [--port 0] [--tls] [--ca-out FILE]\n"
                  "                       [--api-key KEY ...] [--request-log FILE] [--faults SPEC] [--seed N]\n"
-                 "                       [--rate-limits on|off] [--time-scale F] [--profiles N] [--events N]\n";
+                 "                       [--rate-limits on|off] [--time-scale F] [--profiles N] [--events N]\n"
+                 "                       [--oauth-client-id ID] [--oauth-client-secret SECRET]\n"
+                 "                       [--token-ttl SECONDS] [--token-delay MS] [--revoke-on-reuse]\n";
     std::exit(2);
 }
 
@@ -26,6 +30,11 @@ int main(int argc, char** argv) {
         auto value = [&]() -> std::string {
             if (i + 1 >= argc) usage(a + " needs a value");
             return argv[++i];
+        };
+        auto count = [&] { // a duration: not negative
+            auto n = std::stoll(value());
+            if (n < 0) throw std::out_of_range(a);
+            return n;
         };
         try {
             if (a == "--host")
@@ -56,6 +65,16 @@ int main(int argc, char** argv) {
                 o.profiles = std::stoull(value());
             else if (a == "--events")
                 o.events = std::stoull(value());
+            else if (a == "--oauth-client-id")
+                o.oauth.client_id = value();
+            else if (a == "--oauth-client-secret")
+                o.oauth.client_secret = value();
+            else if (a == "--token-ttl")
+                o.oauth.token_ttl = std::chrono::seconds(count());
+            else if (a == "--token-delay")
+                o.oauth.token_delay = std::chrono::milliseconds(count());
+            else if (a == "--revoke-on-reuse")
+                o.oauth.revoke_grant_on_reuse = true;
             else if (a == "--help" || a == "-h")
                 usage("help");
             else

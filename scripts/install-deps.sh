@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   g++ make cmake pkg-config meson ninja-build libssl-dev doxygen
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
+  libhiredis-dev redis-server
 )
 # --ci: the tools of CI's further phases too: clang 14 and its runtime for
 # libFuzzer (the clang build, the fuzz targets) and valgrind (memcheck).

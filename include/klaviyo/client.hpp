@@ -286,6 +286,7 @@ private:
         klaviyo::origin token_origin, revoke_origin;
         std::string token_target, revoke_target;
         std::optional<oauth_token> token;
+        std::string saved_access, saved_refresh; ///< what save_if_new() saved last (coordinated clients)
         bool refreshing = false;
         std::uint64_t generation = 0;        ///< refreshes finished
         std::uint64_t failed_generation = 0; ///< the last one that failed
@@ -316,6 +317,13 @@ private:
             }
             if (!s.token) {
                 s.token = co_await s.conn.store->async_load();
+                if (s.conn.coordinator) {
+                    // The fleet's token wins over this process's stored copy,
+                    // which may hold a refresh token another process spent.
+                    auto seed = s.token;
+                    s.token = co_await s.conn.coordinator->async_current(std::move(seed));
+                    if (s.token) co_await save_if_new(*s.token);
+                }
                 if (!s.token) {
                     diagnostics d;
                     d.message = "oauth: no token yet; exchange an authorization code first (async_exchange_code)";
@@ -335,13 +343,21 @@ private:
             error_code ec;
             diagnostics diag;
             try {
-                auto body =
-                    detail::form_body({{"grant_type", "refresh_token"}, {"refresh_token", s.token->refresh_token}});
-                auto resp = co_await token_call(s.token_origin, s.token_target, std::move(body));
-                auto fresh = detail::parse_token_response(resp, std::chrono::system_clock::now());
-                if (fresh.refresh_token.empty()) fresh.refresh_token = s.token->refresh_token; // not rotated
-                s.token = fresh;
-                co_await s.conn.store->async_save(std::move(fresh));
+                if (s.conn.coordinator) {
+                    // One refresh for the whole fleet: the coordinator either
+                    // finds a newer token or lets this process refresh alone.
+                    auto stale = *s.token;
+                    refresh_coordinator::refresh_function f = [this](std::string rt) {
+                        return refresh_with(std::move(rt));
+                    };
+                    s.token = co_await s.conn.coordinator->async_refresh(std::move(stale), std::move(f));
+                    co_await save_if_new(*s.token);
+                } else {
+                    auto rt = s.token->refresh_token;
+                    auto fresh = co_await refresh_with(std::move(rt));
+                    s.token = fresh;
+                    co_await s.conn.store->async_save(std::move(fresh));
+                }
             } catch (const api_error& e) {
                 ec = e.code();
                 diag = e.diagnostics();
@@ -360,6 +376,29 @@ private:
             if (ec) throw api_error(ec, std::move(diag));
             co_return;
         }
+    }
+
+    /// A new token from the token endpoint for refresh token `rt`.
+    asio::awaitable<oauth_token> refresh_with(std::string rt) {
+        auto& s = *oauth_;
+        auto body = detail::form_body({{"grant_type", "refresh_token"}, {"refresh_token", rt}});
+        // The lifetime counts from when the endpoint issued the token, which
+        // is before its answer arrived (a slow answer would otherwise make
+        // the token look younger than it is): count from the request.
+        const auto asked = std::chrono::system_clock::now();
+        auto resp = co_await token_call(s.token_origin, s.token_target, std::move(body));
+        auto fresh = detail::parse_token_response(resp, asked);
+        if (fresh.refresh_token.empty()) fresh.refresh_token = std::move(rt); // not rotated
+        co_return fresh;
+    }
+
+    /// Saves `t` through the token store unless it is what was saved last.
+    asio::awaitable<void> save_if_new(oauth_token t) {
+        auto& s = *oauth_;
+        if (s.saved_access == t.access_token && s.saved_refresh == t.refresh_token) co_return;
+        s.saved_access = t.access_token;
+        s.saved_refresh = t.refresh_token;
+        co_await s.conn.store->async_save(std::move(t));
     }
 
     /// One POST to the token or revoke endpoint. Retried only when it cannot
@@ -461,6 +500,22 @@ basic_client<Executor, Transport>::send(detail::request_plan plan) {
     for (unsigned attempt = 1;; ++attempt) {
         auto ticket = co_await pacer_.acquire(plan, again);
         again = true;
+        if (oauth_ && plan.authorize) {
+            // The wait for the rate limit may have seen the token refreshed:
+            // send with the token of now. If it outlasted the token, give the
+            // turn back (waiting for a refresh while holding it would spend
+            // the slot and then send late, in a burst) and queue again.
+            const auto& t = oauth_->token;
+            if (t && t->expires_at <= std::chrono::system_clock::now() && !t->refresh_token.empty()) {
+                ticket.give_back();
+                std::string none;
+                co_await ensure_token(std::move(none));
+                req = make_request(plan);
+                --attempt; // not an attempt: nothing was sent
+                continue;
+            }
+            if (t && req.header("Authorization").substr(7) != t->access_token) req = make_request(plan);
+        }
         auto [ec, resp] = co_await transport_.async_send(req, plan.timeout.value_or(opts_.timeout),
                                                          asio::as_tuple(asio::use_awaitable));
         ticket.release(ec ? nullptr : &resp);

@@ -2,6 +2,12 @@
 // consents at once and redirects), /oauth/token (authorization_code with
 // PKCE S256, refresh_token with rotation; client credentials as HTTP Basic)
 // and /oauth/revoke; and the check of Bearer tokens on the API endpoints.
+//
+// Every token descends from one authorization-code exchange, its grant
+// "family". A refresh token is spent when it is rotated away; presenting it
+// again is how a double refresh (two processes of a fleet refreshing the
+// same grant) shows on the wire. With revoke_grant_on_reuse the provider
+// then revokes the whole family, as RFC 9700 §4.14.2 recommends.
 #pragma once
 
 #include "wire.hpp"
@@ -17,6 +23,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -39,12 +46,17 @@ public:
         std::set<std::string> scopes;
         clock::time_point expires_at;
         bool revoked = false;
+        std::uint64_t family = 0; ///< the code exchange it descends from
     };
 
     explicit oauth_provider(oauth_options o) : opts_(std::move(o)) {}
 
     std::size_t token_requests() const noexcept { return token_requests_; }
     std::size_t refreshes() const noexcept { return refreshes_; }
+    /// invalid_grant answers to refresh requests (spent, revoked or unknown tokens).
+    std::size_t invalid_grants() const noexcept { return invalid_grants_; }
+    /// Grant families revoked because a spent refresh token came back.
+    std::size_t revoked_grants() const noexcept { return revoked_grants_; }
     oauth_options& options() noexcept { return opts_; }
 
     oauth_reply handle(std::string_view method, std::string_view path, const request_view& r,
@@ -148,17 +160,34 @@ private:
         const auto& verifier = form["code_verifier"];
         if (verifier.size() < 43 || verifier.size() > 128 || klaviyo::pkce_challenge(verifier) != c.challenge)
             return error(400, "invalid_grant", "code_verifier does not match the code_challenge");
-        return issue(c.client_id, c.scopes);
+        return issue(c.client_id, c.scopes, ++families_);
     }
 
     oauth_reply refresh(std::map<std::string, std::string>& form) {
-        auto it = refresh_.find(form["refresh_token"]);
-        if (it == refresh_.end() || it->second.revoked)
+        const auto& token = form["refresh_token"];
+        auto it = refresh_.find(token);
+        if (it == refresh_.end() || it->second.revoked) {
+            ++invalid_grants_;
+            if (auto s = spent_.find(token); s != spent_.end() && opts_.revoke_grant_on_reuse)
+                revoke_family(s->second);
             return error(400, "invalid_grant", "the refresh token is invalid or revoked");
+        }
         ++refreshes_;
         auto g = it->second;
         refresh_.erase(it); // rotation: a refresh token works once
-        return issue(g.client_id, g.scopes);
+        // Remembered for good (the sandbox lives as long as a test run): a
+        // spent token is told from an unknown one however late it returns.
+        spent_[token] = g.family;
+        return issue(g.client_id, g.scopes, g.family);
+    }
+
+    /// Revokes every access and refresh token of a family; counts a family once.
+    void revoke_family(std::uint64_t family) {
+        if (!revoked_families_.insert(family).second) return;
+        ++revoked_grants_;
+        for (auto* tokens : {&access_, &refresh_})
+            for (auto& [t, g] : *tokens)
+                if (g.family == family) g.revoked = true;
     }
 
     oauth_reply revoke(std::map<std::string, std::string>& form) {
@@ -168,10 +197,10 @@ private:
         return {200, {}, {}}; // RFC 7009: the same answer for unknown tokens
     }
 
-    oauth_reply issue(const std::string& client_id, const std::set<std::string>& scopes) {
+    oauth_reply issue(const std::string& client_id, const std::set<std::string>& scopes, std::uint64_t family) {
         auto access = fresh("at-"), refresh = fresh("rt-");
-        access_[access] = grant{client_id, scopes, clock::now() + opts_.token_ttl, false};
-        refresh_[refresh] = grant{client_id, scopes, clock::time_point::max(), false};
+        access_[access] = grant{client_id, scopes, clock::now() + opts_.token_ttl, false, family};
+        refresh_[refresh] = grant{client_id, scopes, clock::time_point::max(), false, family};
         std::string scope;
         for (const auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
         return {200,
@@ -198,7 +227,10 @@ private:
     oauth_options opts_;
     std::map<std::string, pending_code> codes_;
     std::map<std::string, grant> access_, refresh_;
-    std::size_t token_requests_ = 0, refreshes_ = 0;
+    std::map<std::string, std::uint64_t> spent_; ///< rotated-away refresh token → its family
+    std::set<std::uint64_t> revoked_families_;
+    std::uint64_t families_ = 0;
+    std::size_t token_requests_ = 0, refreshes_ = 0, invalid_grants_ = 0, revoked_grants_ = 0;
 };
 
 } // namespace sandbox

@@ -19,7 +19,11 @@ const std::string& server::api_key() const { return impl_->api_key(); }
 counters& server::stats() noexcept { return impl_->stats(); }
 std::size_t server::oauth_token_requests() { return impl_->oauth_token_requests(); }
 std::size_t server::oauth_refreshes() { return impl_->oauth_refreshes(); }
+std::size_t server::oauth_invalid_grants() { return impl_->oauth_invalid_grants(); }
+std::size_t server::oauth_revoked_grants() { return impl_->oauth_revoked_grants(); }
 void server::set_oauth_token_ttl(std::chrono::seconds ttl) { impl_->set_oauth_token_ttl(ttl); }
+void server::set_oauth_token_delay(std::chrono::milliseconds delay) { impl_->set_oauth_token_delay(delay); }
+void server::set_oauth_revoke_on_reuse(bool on) { impl_->set_oauth_revoke_on_reuse(on); }
 std::size_t server::profile_count() {
     return impl_->with_store([](const profile_store& s) { return s.size(); });
 }

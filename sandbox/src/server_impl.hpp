@@ -126,6 +126,24 @@ public:
     std::size_t oauth_refreshes() {
         return on_server_thread([this] { return oauth_.refreshes(); });
     }
+    std::size_t oauth_invalid_grants() {
+        return on_server_thread([this] { return oauth_.invalid_grants(); });
+    }
+    std::size_t oauth_revoked_grants() {
+        return on_server_thread([this] { return oauth_.revoked_grants(); });
+    }
+    void set_oauth_token_delay(std::chrono::milliseconds d) {
+        on_server_thread([this, d] {
+            oauth_.options().token_delay = d;
+            return 0;
+        });
+    }
+    void set_oauth_revoke_on_reuse(bool on) {
+        on_server_thread([this, on] {
+            oauth_.options().revoke_grant_on_reuse = on;
+            return 0;
+        });
+    }
     /// Shortens or lengthens the lifetime of access tokens issued from now on.
     void set_oauth_token_ttl(std::chrono::seconds ttl) {
         on_server_thread([this, ttl] {
@@ -368,6 +386,9 @@ private:
                 res.set(http::field::content_type, "application/json");
                 if (!o.location.empty()) res.set(http::field::location, o.location);
                 res.body() = std::move(o.body);
+                // Answered late, applied now: what a client that gives up
+                // meanwhile has done is done (its refresh token is spent).
+                if (path == "/oauth/token" && req.method() == http::verb::post) delay = oauth_.options().token_delay;
                 return res;
             }
 
@@ -390,15 +411,20 @@ private:
                                   {}};
             else if (auth.substr(0, 7) == "Bearer ") {
                 bearer = &oauth_.check_bearer(std::string(auth.substr(7)));
-                credential = "oauth:" + bearer->client_id; // one quota per installed app
+                // An app's calls count per app per account; the sandbox is one account.
+                credential = "oauth:" + bearer->client_id;
             } else if (auth.substr(0, 16) == "Klaviyo-API-Key ") {
-                credential = std::string(auth.substr(16));
-                if (std::find(opts_.api_keys.begin(), opts_.api_keys.end(), credential) == opts_.api_keys.end())
+                const auto key = auth.substr(16);
+                if (std::find(opts_.api_keys.begin(), opts_.api_keys.end(), key) == opts_.api_keys.end())
                     throw api_failure{401,
                                       "not_authenticated",
                                       "Incorrect authentication credentials.",
                                       "Incorrect authentication credentials.",
                                       {}};
+                // Klaviyo limits per account, not per key: every private key
+                // of the account draws from one set of windows, so a second
+                // key buys no extra quota. The sandbox is one account.
+                credential = "account";
             } else {
                 throw api_failure{401,
                                   "not_authenticated",
@@ -416,7 +442,13 @@ private:
                                                           {"connections", stats_.connections.load()},
                                                           {"profiles", store_.size()},
                                                           {"events", world_.events().size()},
-                                                          {"types", stored_types()}});
+                                                          {"types", stored_types()},
+                                                          {"oauth", json::object{
+                                                                        {"token_requests", oauth_.token_requests()},
+                                                                        {"refreshes", oauth_.refreshes()},
+                                                                        {"invalid_grants", oauth_.invalid_grants()},
+                                                                        {"revoked_grants", oauth_.revoked_grants()},
+                                                                    }}});
                 return res;
             }
             auto rev = req["revision"];
@@ -598,6 +630,10 @@ private:
     }
 
     /// Counts the request against its windows; returns Retry-After seconds when over.
+    /// Windows are per credential and operation: "account" (every private
+    /// key), "oauth:<client_id>" (an app in this account), "client:<company_id>"
+    /// (the public endpoints). One map for the whole server: every connection
+    /// of a credential draws from the same windows.
     std::optional<unsigned> admit(const std::string& credential, std::string_view op, limits lim,
                                   http::response<http::string_body>& res) {
         using namespace std::chrono;
@@ -661,7 +697,11 @@ private:
                           {"headers", std::move(headers)},
                           // OAuth bodies carry codes, verifiers and tokens: never logged.
                           {"body", target.rfind("/oauth/", 0) == 0 ? std::string("(redacted)") : req.body()},
-                          {"status", status}};
+                          {"status", status},
+                          // steady clock, µs: for tests that look at when calls came
+                          {"at_us", std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count()}};
         log_ << json::serialize(line) << '\n';
         log_.flush();
     }

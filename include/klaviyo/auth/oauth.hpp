@@ -23,6 +23,7 @@
 #include <boost/url/url.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -71,8 +72,9 @@ struct oauth_token {
 /// A client calls its store from its own executor only. One store serves one
 /// OAuth client: each refresh spends the refresh token every other holder of
 /// the grant still has (Klaviyo rotates it), so clients that share a grant
-/// must share one client (on a strand), not a store. Fleet-wide sharing of a
-/// grant is what the Redis fleet mode is for (not built yet).
+/// must share one client (on a strand), not a store, or coordinate their
+/// refreshes (oauth_connection::coordinator: the Redis fleet of
+/// <klaviyo/fleet.hpp>).
 class token_store {
 public:
     virtual ~token_store() = default;
@@ -81,6 +83,30 @@ public:
     /// Keeps `token`, replacing the previous one. Called after the code exchange and after every refresh, before the
     /// calls waiting for that refresh go on.
     virtual asio::awaitable<void> async_save(oauth_token token) = 0;
+};
+
+/// Coordinates the refreshes of one grant among the processes that use it
+/// (oauth_connection::coordinator), so that the fleet spends each refresh
+/// token once: two processes refreshing with the same refresh token race,
+/// and the loser's `invalid_grant` may revoke the whole grant.
+///
+/// The client calls it from its own executor only, and still saves every
+/// token it takes up through its token_store.
+class refresh_coordinator {
+public:
+    /// Obtains a token from the token endpoint with refresh token `refresh_token`.
+    using refresh_function = std::function<asio::awaitable<oauth_token>(std::string refresh_token)>;
+
+    virtual ~refresh_coordinator() = default;
+    /// The fleet's current token, or nullopt when the fleet holds none yet. With
+    /// `seed` (the client's stored token), a fleet that holds none takes `seed`.
+    virtual asio::awaitable<std::optional<oauth_token>> async_current(std::optional<oauth_token> seed) = 0;
+    /// A token newer than `stale`: one another process obtained, or one this
+    /// process obtains by calling `refresh` while it alone may. Throws what
+    /// `refresh` throws when no newer token turns up.
+    virtual asio::awaitable<oauth_token> async_refresh(oauth_token stale, refresh_function refresh) = 0;
+    /// A token from a new authorization (code exchange) becomes the fleet's, replacing any other.
+    virtual asio::awaitable<void> async_publish(oauth_token fresh) = 0;
 };
 
 /// The default store: memory only (the token is gone when the process ends).
@@ -315,6 +341,9 @@ struct oauth_connection {
     oauth_config config{};
     /// Where tokens are loaded from and saved to; memory only unless you give a store of your own.
     std::shared_ptr<token_store> store = std::make_shared<memory_token_store>();
+    /// Null: this client refreshes on its own. Else every refresh goes through
+    /// it, shared with the other processes of the grant (<klaviyo/fleet.hpp>).
+    std::shared_ptr<refresh_coordinator> coordinator{};
 };
 
 } // namespace klaviyo

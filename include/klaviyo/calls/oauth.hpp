@@ -39,10 +39,12 @@ public:
                                                {"code", code},
                                                {"code_verifier", verifier},
                                                {"redirect_uri", s.conn.config.redirect_uri}});
+                const auto asked = std::chrono::system_clock::now(); // the lifetime counts from the request
                 auto resp = co_await self().token_call(s.token_origin, s.token_target, std::move(body));
-                auto t = detail::parse_token_response(resp, std::chrono::system_clock::now());
+                auto t = detail::parse_token_response(resp, asked);
                 s.token = t;
                 co_await s.conn.store->async_save(t);
+                if (s.conn.coordinator) co_await s.conn.coordinator->async_publish(t);
                 co_return t;
             },
             std::forward<Token>(token));

@@ -62,11 +62,14 @@ public:
     class ticket {
     public:
         ticket() = default;
-        ticket(ticket&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+        ticket(ticket&& o) noexcept
+            : c_(std::exchange(o.c_, nullptr)), backend_(std::exchange(o.backend_, nullptr)), admitted_(o.admitted_) {}
         ticket& operator=(ticket&& o) noexcept {
             if (this != &o) {
                 release(nullptr);
                 c_ = std::exchange(o.c_, nullptr);
+                backend_ = std::exchange(o.backend_, nullptr);
+                admitted_ = o.admitted_;
             }
             return *this;
         }
@@ -74,6 +77,10 @@ public:
 
         /// The attempt ended, with `r` or without a response (nullptr).
         void release(const http_response* r) {
+            if (auto* b = std::exchange(backend_, nullptr)) {
+                b->finish(admitted_, r);
+                return;
+            }
             if (!c_) return;
             auto* c = std::exchange(c_, nullptr);
             auto now = rate_window_state::clock::now();
@@ -89,10 +96,25 @@ public:
             pacer::pump(*c);
         }
 
+        /// The attempt was never sent: its place in the windows is free again.
+        void give_back() {
+            if (auto* b = std::exchange(backend_, nullptr)) {
+                b->give_back(admitted_);
+                return;
+            }
+            if (!c_) return;
+            auto* c = std::exchange(c_, nullptr);
+            c->queue.state().unstart();
+            pacer::pump(*c);
+        }
+
     private:
         friend class pacer;
         explicit ticket(rate_class* c) : c_(c) {}
+        ticket(pacing_backend* b, pacing_backend::admission a) : backend_(b), admitted_(a) {}
         rate_class* c_ = nullptr;
+        pacing_backend* backend_ = nullptr; ///< set when a backend admitted the call
+        pacing_backend::admission admitted_{};
     };
 
     pacer(const Executor& ex, pacing_options o) : ex_(ex), opts_(o) {}
@@ -109,6 +131,22 @@ public:
     /// operation_aborted when the caller cancels while waiting.
     asio::awaitable<ticket> acquire(const request_plan& plan, bool retry) {
         if (!paces(plan)) co_return ticket{};
+        if (opts_.backend) {
+            // The backend decides; the pacer only bounds how many wait here.
+            if (backend_waiting_ >= opts_.max_waiting && !retry) {
+                diagnostics d;
+                d.message = "pacing: " + std::to_string(backend_waiting_) +
+                            " calls already wait for the shared rate limits (pacing_options::max_waiting)";
+                throw api_error(errc::pool_full, std::move(d));
+            }
+            ++backend_waiting_;
+            struct counted {
+                std::size_t& n;
+                ~counted() { --n; }
+            } waiting{backend_waiting_};
+            auto a = co_await opts_.backend->async_admit(plan.operation_id, plan.rate, retry);
+            co_return ticket{opts_.backend.get(), a};
+        }
         auto& c = class_of(plan);
         if (c.queue.try_start(rate_window_state::clock::now())) co_return ticket{&c};
         const auto id = ++last_id_;
@@ -170,6 +208,7 @@ private:
     pacing_options opts_;
     std::unordered_map<class_key, std::unique_ptr<rate_class>, key_hash> classes_;
     pacing_queue::ticket_id last_id_ = 0;
+    std::size_t backend_waiting_ = 0; ///< calls waiting for the backend
 };
 
 } // namespace klaviyo::detail

@@ -8,12 +8,14 @@
 #pragma once
 
 #include <klaviyo/operation.hpp>
+#include <klaviyo/policy/pacing_backend.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 
 namespace klaviyo {
@@ -32,6 +34,11 @@ struct pacing_options {
     /// Divides both windows: for a sandbox that compresses time (the bundled
     /// sandbox's --time-scale). Always 1 against Klaviyo.
     double time_scale = 1.0;
+    /// Where admissions are decided instead of in this client: the Redis fleet
+    /// (<klaviyo/fleet.hpp>) shares the account's limits among processes. Null:
+    /// this client paces itself (and `share` says how much of each limit is its).
+    /// `max_waiting` and `enabled` still apply; the backend has its own time scale.
+    std::shared_ptr<pacing_backend> backend{};
 };
 
 /// The windows of one rate-limit class and the calls counted in them.
@@ -76,11 +83,23 @@ public:
         if (budget_ && *budget_ > 0) --*budget_;
     }
 
+    /// A started call was not sent after all: it counts no more.
+    void unstart() noexcept {
+        if (in_flight_ > 0) --in_flight_;
+    }
+
     /// A started call ended at `now`: its response arrived, or it failed.
     void finish(time_point now) {
         if (in_flight_ > 0) --in_flight_;
         // Calls end in time order, so the log stays sorted.
         done_.push_back(done_.empty() ? now : std::max(now, done_.back()));
+    }
+
+    /// Calls `f(time_point)` with the end of each counted call that ended
+    /// after `from`, oldest first.
+    template <class F>
+    void for_each_end_after(time_point from, F&& f) const {
+        for (auto it = first_after(from); it != done_.end(); ++it) f(*it);
     }
 
     /// A 429's Retry-After: nothing of this class starts before `until`.

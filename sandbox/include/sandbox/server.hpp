@@ -29,6 +29,15 @@ struct oauth_options {
     std::chrono::seconds token_ttl{3600}; ///< access token lifetime; short in tests
     /// Scopes the (simulated) user grants; empty: whatever the app asked for.
     std::vector<std::string> granted_scopes{};
+    /// A spent refresh token (rotated away by an earlier refresh) presented
+    /// again revokes its whole grant: every access and refresh token issued
+    /// since the authorization-code exchange (RFC 9700 §4.14.2). Off: it
+    /// gets invalid_grant only. On, a fleet that refreshes twice loses its grant.
+    bool revoke_grant_on_reuse = false;
+    /// /oauth/token answers after this long. The request is applied first:
+    /// a client that gives up or dies meanwhile has spent its refresh token,
+    /// as with a real server. Other connections are served meanwhile.
+    std::chrono::milliseconds token_delay{0};
 };
 
 struct options {
@@ -36,7 +45,9 @@ struct options {
     std::uint16_t port = 0;
     bool tls = false;
     std::string ca_out{};                            ///< where to write the generated certificate (PEM)
-    std::vector<std::string> api_keys{"pk_sandbox"}; ///< accepted private keys
+    /// Accepted private keys, all of the one account the sandbox is: they
+    /// share one set of rate-limit windows, as Klaviyo counts per account.
+    std::vector<std::string> api_keys{"pk_sandbox"};
     std::string request_log{};                       ///< JSON lines; else env KLAVIYO_SANDBOX_REQUEST_LOG
     bool rate_limits = true;
     double time_scale = 1.0; ///< F > 1 shrinks the windows F times
@@ -73,8 +84,16 @@ public:
     /// Token endpoint requests so far (exchanges and refreshes).
     std::size_t oauth_token_requests();
     std::size_t oauth_refreshes();
+    /// invalid_grant answers to refresh requests (spent, revoked or unknown tokens).
+    std::size_t oauth_invalid_grants();
+    /// Grants revoked because a spent refresh token came back (oauth_options::revoke_grant_on_reuse).
+    std::size_t oauth_revoked_grants();
     /// Shortens or lengthens the lifetime of access tokens issued from now on.
     void set_oauth_token_ttl(std::chrono::seconds ttl);
+    /// oauth_options::token_delay, for the token requests that arrive from now on.
+    void set_oauth_token_delay(std::chrono::milliseconds delay);
+    /// oauth_options::revoke_grant_on_reuse, from now on.
+    void set_oauth_revoke_on_reuse(bool on);
     /// Profiles stored now.
     std::size_t profile_count();
 
